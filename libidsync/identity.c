@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Turns IdP identities into Unix users and keeps them so: create, update and
+ * rename, (de)activate, delete. Uniqueness of userName and login is checked
+ * here, ids come from idalloc.c, names from names.c. Never commits: the
+ * caller's transaction is the unit of change.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "libidsync/audit.h"
+#include "libidsync/cleanup.h"
+#include "libidsync/idalloc.h"
+#include "libidsync/identity.h"
+#include "libidsync/names.h"
+
+static int
+new_uuid(char out[37])
+{
+	unsigned char b[16];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return -EIO;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+	return 0;
+}
+
+static char *
+lower_dup(const char *s)
+{
+	char *d = strdup(s);
+
+	for (char *p = d; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return d;
+}
+
+static int
+refuse(char **why, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int
+refuse(char **why, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(why, fmt, ap) < 0)
+		*why = NULL;
+	va_end(ap);
+	return r;
+}
+
+/* The user id that holds key in index db, or NULL (malloc'd). */
+static char *
+index_owner(struct ids_txn *t, enum ids_db db, const char *key)
+{
+	struct ids_val v;
+
+	if (ids_txn_get_str(t, db, key, &v) < 0)
+		return NULL;
+	return strndup(v.data, v.size);
+}
+
+static char *
+gecos_for(const struct ids_identity_in *in, const char *login)
+{
+	_cleanup_free_ char *joined = NULL;
+
+	if (in->display_name && *in->display_name)
+		return ids_gecos_clean(in->display_name);
+	if ((in->given_name && *in->given_name) || (in->family_name && *in->family_name)) {
+		if (asprintf(&joined, "%s%s%s", in->given_name ? in->given_name : "",
+			     in->given_name && in->family_name ? " " : "",
+			     in->family_name ? in->family_name : "") < 0)
+			return NULL;
+		return ids_gecos_clean(joined);
+	}
+	return strdup(login);
+}
+
+static char *
+home_for(const char *tmpl, const char *login)
+{
+	const char *at = strstr(tmpl, "{login}");
+	char *out;
+
+	if (!at)
+		return strdup(tmpl);
+	if (asprintf(&out, "%.*s%s%s", (int)(at - tmpl), tmpl, login, at + 7) < 0)
+		return NULL;
+	return out;
+}
+
+/*
+ * Checks that login may belong to user self_id (NULL for a new user). A login
+ * held by a deleted user's tombstone may be taken over: *takeover gets that
+ * user's id.
+ */
+static int
+login_available(struct ids_txn *t, const char *login, const char *self_id, const char *user_name,
+		char **takeover, char **why)
+{
+	_cleanup_free_ char *holder = index_owner(t, IDS_DB_USER_BY_LOGIN, login);
+	_cleanup_(ids_user_freep) struct ids_user *other = NULL;
+	int r;
+
+	struct ids_val v;
+
+	*takeover = NULL;
+	/* A login is also its private group's name: it must not be a workspace group. */
+	if (ids_txn_get_str(t, IDS_DB_UNIX_GROUPS, login, &v) == 0)
+		return refuse(why, -EEXIST,
+			      "userName \"%s\" would become login \"%s\", which is the name of a "
+			      "workspace group",
+			      user_name, login);
+	if (!holder || (self_id && strcmp(holder, self_id) == 0))
+		return 0;
+	r = ids_user_get(t, holder, &other);
+	if (r < 0)
+		return r;
+	if (other->deleted) {
+		*takeover = TAKE_PTR(holder);
+		return 0;
+	}
+	return refuse(why, -EEXIST,
+		      "userName \"%s\" would become login \"%s\", which already belongs to "
+		      "userName \"%s\"",
+		      user_name, login, other->user_name);
+}
+
+int
+ids_identity_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
+		    const struct ids_identity_in *in, struct ids_user **out, char **why)
+{
+	_cleanup_(ids_user_freep) struct ids_user *u = NULL;
+	_cleanup_free_ char *lname = NULL, *holder = NULL, *takeover = NULL;
+	char uidbuf[16], id[37];
+	uint32_t probes;
+	int r;
+
+	*why = NULL;
+	if (!in->user_name || !*in->user_name)
+		return refuse(why, -EINVAL, "userName is required");
+	lname = lower_dup(in->user_name);
+	if (!lname)
+		return -ENOMEM;
+	holder = index_owner(t, IDS_DB_USER_BY_NAME, lname);
+	if (holder)
+		return refuse(why, -EEXIST, "userName \"%s\" already exists (id %s)", in->user_name,
+			      holder);
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	r = ids_login_derive(ctx->cfg, ctx->lf, in->user_name, &u->login, why);
+	if (r < 0)
+		return r;
+	r = login_available(t, u->login, NULL, in->user_name, &takeover, why);
+	if (r < 0)
+		return r;
+	r = new_uuid(id);
+	if (r < 0)
+		return r;
+	u->id = strdup(id);
+	u->user_name = strdup(in->user_name);
+	u->external_id = in->external_id ? strdup(in->external_id) : NULL;
+	u->gecos = gecos_for(in, u->login);
+	u->home = home_for(ctx->cfg->home_template, u->login);
+	u->shell = strdup(ctx->cfg->shell);
+	/* The identity as first seen: externalId when the IdP sends one, else userName. */
+	if (asprintf(&u->seed, "u:%s", in->external_id && *in->external_id ? in->external_id : lname) < 0)
+		u->seed = NULL;
+	if (!u->id || !u->user_name || (in->external_id && !u->external_id) || !u->gecos ||
+	    !u->home || !u->shell || !u->seed)
+		return -ENOMEM;
+	u->active = in->active;
+	u->created = u->modified = ctx->now;
+	u->version = 1;
+	u->scim = json_incref(in->scim);
+
+	r = ids_idalloc_assign(t, ctx->cfg, ctx->lf, IDS_ID_USER, u->seed, u->id, &u->uid, &probes);
+	if (r == -ENOSPC)
+		return refuse(why, r, "no free uid left in identity.uid_min..uid_max");
+	if (r < 0)
+		return r;
+	if (takeover) {
+		ids_txn_del(t, IDS_DB_USER_BY_LOGIN, u->login, strlen(u->login), NULL, 0);
+		ids_audit(t, IDS_MSG_USER_UPDATED, "login", u->login, "action",
+			  "login-taken-from-deleted-user", "previous_id", takeover, NULL);
+	}
+	ids_user_put(t, u);
+	ids_txn_bump_generation(t);
+	snprintf(uidbuf, sizeof(uidbuf), "%u", u->uid);
+	ids_audit(t, IDS_MSG_USER_PROVISIONED, "actor", ctx->actor, "user", u->login, "uid", uidbuf,
+		  "id", u->id, "userName", u->user_name, "active", u->active ? "true" : "false",
+		  NULL);
+	r = ids_txn_error(t);
+	if (r < 0)
+		return r;
+	if (out)
+		*out = TAKE_PTR(u);
+	return 0;
+}
+
+static int
+load_live(struct ids_txn *t, const char *id, struct ids_user **out)
+{
+	struct ids_user *u;
+	int r = ids_user_get(t, id, &u);
+
+	if (r < 0)
+		return r;
+	if (u->deleted) {
+		ids_user_free(u);
+		return -ENOENT;
+	}
+	*out = u;
+	return 0;
+}
+
+static int
+drop_grants_cb(const struct ids_grant *g, void *data)
+{
+	struct ids_txn *t = data;
+
+	ids_grant_del(t, g->user_id, g->workspace);
+	ids_audit(t, IDS_MSG_REVOKE, "user_id", g->user_id, "workspace", g->workspace, "reason",
+		  "user-deactivated", NULL);
+	return ids_txn_error(t);
+}
+
+static int
+drop_grants(struct ids_txn *t, const char *id)
+{
+	return ids_grant_foreach(t, id, drop_grants_cb, t);
+}
+
+int
+ids_identity_update(struct ids_txn *t, const struct ids_identity_ctx *ctx, const char *id,
+		    const struct ids_identity_in *in, struct ids_user **out, char **why)
+{
+	_cleanup_(ids_user_freep) struct ids_user *u = NULL;
+	_cleanup_free_ char *lname = NULL, *holder = NULL, *login = NULL, *takeover = NULL,
+			    *old_login = NULL;
+	bool was_active;
+	int r;
+
+	*why = NULL;
+	if (!in->user_name || !*in->user_name)
+		return refuse(why, -EINVAL, "userName is required");
+	r = load_live(t, id, &u);
+	if (r < 0)
+		return r;
+	lname = lower_dup(in->user_name);
+	if (!lname)
+		return -ENOMEM;
+	holder = index_owner(t, IDS_DB_USER_BY_NAME, lname);
+	if (holder && strcmp(holder, id) != 0)
+		return refuse(why, -EEXIST, "userName \"%s\" already exists (id %s)", in->user_name,
+			      holder);
+	if (strcmp(u->user_name, in->user_name) != 0) {
+		r = ids_login_derive(ctx->cfg, ctx->lf, in->user_name, &login, why);
+		if (r < 0)
+			return r;
+		r = login_available(t, login, id, in->user_name, &takeover, why);
+		if (r < 0)
+			return r;
+		if (strcmp(login, u->login) != 0) {
+			old_login = u->login;
+			u->login = TAKE_PTR(login);
+		}
+		free(u->user_name);
+		u->user_name = strdup(in->user_name);
+		if (!u->user_name)
+			return -ENOMEM;
+	}
+	free(u->external_id);
+	u->external_id = in->external_id ? strdup(in->external_id) : NULL;
+	free(u->gecos);
+	u->gecos = gecos_for(in, u->login);
+	if ((in->external_id && !u->external_id) || !u->gecos)
+		return -ENOMEM;
+	was_active = u->active;
+	u->active = in->active;
+	json_decref(u->scim);
+	u->scim = json_incref(in->scim);
+	u->modified = ctx->now;
+	u->version++;
+	if (takeover)
+		ids_txn_del(t, IDS_DB_USER_BY_LOGIN, u->login, strlen(u->login), NULL, 0);
+	ids_user_put(t, u);
+	if (was_active && !u->active)
+		drop_grants(t, id);
+	ids_txn_bump_generation(t);
+	if (old_login)
+		ids_audit(t, IDS_MSG_USER_UPDATED, "actor", ctx->actor, "user", u->login,
+			  "previous_login", old_login, "id", id, "action", "renamed", NULL);
+	if (was_active != u->active)
+		ids_audit(t, u->active ? IDS_MSG_USER_UPDATED : IDS_MSG_USER_DEACTIVATED, "actor",
+			  ctx->actor, "user", u->login, "id", id, "active",
+			  u->active ? "true" : "false", NULL);
+	r = ids_txn_error(t);
+	if (r < 0)
+		return r;
+	if (out)
+		*out = TAKE_PTR(u);
+	return 0;
+}
+
+int
+ids_identity_set_active(struct ids_txn *t, const struct ids_identity_ctx *ctx, const char *id,
+			bool active)
+{
+	_cleanup_(ids_user_freep) struct ids_user *u = NULL;
+	int r = load_live(t, id, &u);
+
+	if (r < 0)
+		return r;
+	if (u->active == active)
+		return 0;
+	u->active = active;
+	u->modified = ctx->now;
+	u->version++;
+	ids_user_put(t, u);
+	if (!active)
+		drop_grants(t, id);
+	ids_txn_bump_generation(t);
+	ids_audit(t, active ? IDS_MSG_USER_UPDATED : IDS_MSG_USER_DEACTIVATED, "actor", ctx->actor,
+		  "user", u->login, "id", id, "active", active ? "true" : "false", NULL);
+	return ids_txn_error(t);
+}
+
+static int
+drop_membership_cb(const struct ids_val *k, const struct ids_val *v, void *data)
+{
+	struct ids_txn *t = data;
+
+	/* k: user id, v: group id; remove the reverse pair (group -> user). */
+	return ids_txn_del(t, IDS_DB_MEMBERS, v->data, v->size, k->data, k->size) == -ENOENT
+		       ? 0
+		       : ids_txn_error(t);
+}
+
+int
+ids_identity_delete(struct ids_txn *t, const struct ids_identity_ctx *ctx, const char *id)
+{
+	_cleanup_(ids_user_freep) struct ids_user *u = NULL;
+	char uidbuf[16];
+	int r = load_live(t, id, &u);
+
+	if (r < 0)
+		return r;
+	r = ids_txn_iterate(t, IDS_DB_MEMBER_OF, id, strlen(id), drop_membership_cb, t);
+	if (r < 0)
+		return ids_txn_fail(t, r);
+	(void)ids_txn_del(t, IDS_DB_MEMBER_OF, id, strlen(id), NULL, 0); /* -ENOENT: none */
+	drop_grants(t, id);
+	(void)ids_txn_del(t, IDS_DB_LAST_WORKSPACE, id, strlen(id), NULL, 0);
+	u->active = false;
+	u->deleted = true;
+	u->modified = ctx->now;
+	u->version++;
+	ids_user_put(t, u);
+	ids_idalloc_release(t, u->uid);
+	ids_txn_bump_generation(t);
+	snprintf(uidbuf, sizeof(uidbuf), "%u", u->uid);
+	ids_audit(t, IDS_MSG_USER_DELETED, "actor", ctx->actor, "user", u->login, "uid", uidbuf,
+		  "id", id, NULL);
+	return ids_txn_error(t);
+}
