@@ -206,6 +206,8 @@ ids_user_decode(const void *data, size_t size, struct ids_user **out)
 	u->modified = json_integer_value(json_object_get(o, "modified"));
 	u->version = (uint64_t)json_integer_value(json_object_get(o, "version"));
 	scim = json_object_get(o, "scim");
+	if (json_is_null(scim))
+		scim = NULL;
 	if (scim && !json_is_object(scim)) {
 		json_decref(o);
 		return -EBADMSG;

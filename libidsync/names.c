@@ -29,7 +29,6 @@ int
 ids_name_check(const char *name, const char **why)
 {
 	size_t n = strlen(name);
-	bool digits_only = true;
 
 	if (n == 0) {
 		*why = "is empty";
@@ -59,15 +58,11 @@ ids_name_check(const char *name, const char **why)
 			*why = "contains a character outside a-z 0-9 _ . -";
 			return -EINVAL;
 		}
+		/* A leading letter also keeps names from reading as uids ("1234") or options. */
 		if (i == 0 && !lower && c != '_') {
 			*why = "does not start with a letter or _";
 			return -EINVAL;
 		}
-		digits_only = digits_only && digit;
-	}
-	if (digits_only) {
-		*why = "is all digits (it would read as a uid)";
-		return -EINVAL;
 	}
 	if (name[n - 1] == '.' || name[n - 1] == '-') {
 		*why = "ends with . or -";

@@ -14,7 +14,7 @@
 
 /*
  * Checks a Unix user or group name: 1 to 32 characters from a-z 0-9 _ . -,
- * starting with a letter or _, not ending with . or -, not all digits.
+ * starting with a letter or _, not ending with . or -.
  * Returns 0, or -EINVAL with *why set to a static sentence.
  */
 int ids_name_check(const char *name, const char **why);

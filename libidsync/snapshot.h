@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "libidsync/config.h"
 #include "libidsync/store.h"
@@ -29,6 +30,13 @@ struct ids_snapshot_stats {
  */
 int ids_snapshot_publish(struct ids_store *s, const struct ids_config *cfg, bool force,
 			 struct ids_snapshot_stats *stats);
+
+/*
+ * Prints the snapshot's users as passwd(5) lines to passwd_out and its groups
+ * as group(5) lines to group_out (either may be NULL), in id order.
+ * Returns 0, -ENOENT/-EACCES, or -EBADMSG for a damaged snapshot.
+ */
+int ids_snapshot_dump(const char *path, FILE *passwd_out, FILE *group_out);
 
 /* Reads the generation of the snapshot at path: 0, -ENOENT or -EBADMSG. */
 int ids_snapshot_generation(const char *path, uint64_t *out);

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The store: all-or-nothing changes (a process killed between puts leaves the
+ * previous state), sticky errors, schema version checks, a full map, and
+ * refusal to be used across fork().
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "libidsync/model.h"
+#include "libidsync/snapshot.h"
+
+static struct fixture f;
+
+static void
+setup(void)
+{
+	fixture_setup(&f);
+}
+
+static void
+teardown(void)
+{
+	fixture_teardown(&f);
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+static int crash_after;
+
+static void
+crash_hook(const char *where)
+{
+	(void)where;
+	if (--crash_after == 0)
+		abort();
+}
+
+/* Counts the entries of every database: a fingerprint of the whole state. */
+static void
+fingerprint(struct ids_store *s, uint64_t out[IDS_DB_COUNT])
+{
+	struct ids_txn *t;
+
+	cr_assert_eq(ids_txn_begin(s, false, &t), 0);
+	for (int i = 0; i < IDS_DB_COUNT; i++)
+		cr_assert_eq(ids_txn_count(t, (enum ids_db)i, &out[i]), 0);
+	ids_txn_abort(t);
+}
+
+Test(store, crash_between_puts_leaves_previous_state)
+{
+	uint64_t before[IDS_DB_COUNT], after[IDS_DB_COUNT];
+	int puts_seen = 0;
+
+	cr_assert_eq(fixture_provision(&f, "first@example.com", NULL, NULL), 0);
+	fingerprint(f.store, before);
+	/* Kill a provisioning at its 1st, 2nd, ... put until one gets through whole. */
+	for (int n = 1; n < 64; n++) {
+		pid_t pid = fork();
+		int status;
+
+		cr_assert_neq(pid, -1);
+		if (pid == 0) {
+			struct ids_store *s = NULL;
+			if (ids_store_open(f.cfg->store_path, 64, 0, &s) < 0)
+				_exit(3);
+			crash_after = n;
+			ids_store_test_hook = crash_hook;
+			f.store = s;
+			_exit(fixture_provision(&f, "second@example.com", "S2", NULL) == 0 ? 0 : 4);
+		}
+		cr_assert_eq(waitpid(pid, &status, 0), pid);
+		if (WIFEXITED(status)) {
+			cr_assert_eq(WEXITSTATUS(status), 0, "child failed with %d", WEXITSTATUS(status));
+			puts_seen = n;
+			break;
+		}
+		cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+		/* The store opens cleanly and holds exactly the state before the change. */
+		struct ids_store *check = NULL;
+		cr_assert_eq(ids_store_open(f.cfg->store_path, 64, 0, &check), 0);
+		fingerprint(check, after);
+		ids_store_free(check);
+		cr_assert_arr_eq(before, after, sizeof(before), "crash at put %d left a change", n);
+	}
+	cr_assert_gt(puts_seen, 5, "provisioning should take several puts (took %d)", puts_seen);
+	/* And once completed, the change is all there. */
+	struct ids_store *check = NULL;
+	cr_assert_eq(ids_store_open(f.cfg->store_path, 64, 0, &check), 0);
+	fingerprint(check, after);
+	ids_store_free(check);
+	cr_assert_eq(after[IDS_DB_USERS], before[IDS_DB_USERS] + 1);
+	cr_assert_eq(after[IDS_DB_USER_BY_EXTID], before[IDS_DB_USER_BY_EXTID] + 1);
+	cr_assert_eq(after[IDS_DB_AUDIT], before[IDS_DB_AUDIT] + 1);
+}
+
+Test(store, sticky_error_turns_commit_into_abort)
+{
+	struct ids_txn *t;
+	struct ids_val v;
+	char big[600];
+
+	memset(big, 'k', sizeof(big));
+	cr_assert_eq(ids_txn_begin(f.store, true, &t), 0);
+	cr_assert_eq(ids_txn_put_str(t, IDS_DB_SETTINGS, "a", "1"), 0);
+	cr_assert_lt(ids_txn_put(t, IDS_DB_SETTINGS, big, sizeof(big), "x", 1, false), 0);
+	/* Later calls are no-ops that report the first error. */
+	cr_assert_eq(ids_txn_put_str(t, IDS_DB_SETTINGS, "b", "2"), -ENAMETOOLONG);
+	cr_assert_eq(ids_txn_commit(t), -ENAMETOOLONG);
+	cr_assert_eq(ids_txn_begin(f.store, false, &t), 0);
+	cr_assert_eq(ids_txn_get_str(t, IDS_DB_SETTINGS, "a", &v), -ENOENT);
+	ids_txn_abort(t);
+}
+
+Test(store, aborted_change_leaves_no_audit_line)
+{
+	struct ids_identity_in in = {.user_name = "x@example.com", .active = true};
+	struct ids_txn *t;
+	uint64_t n;
+	char *why = NULL;
+
+	cr_assert_eq(ids_txn_begin(f.store, true, &t), 0);
+	cr_assert_eq(ids_identity_create(t, &f.ctx, &in, NULL, &why), 0);
+	ids_txn_abort(t);
+	cr_assert_eq(ids_txn_begin(f.store, false, &t), 0);
+	cr_assert_eq(ids_txn_count(t, IDS_DB_AUDIT, &n), 0);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(ids_txn_count(t, IDS_DB_USERS, &n), 0);
+	cr_assert_eq(n, 0);
+	ids_txn_abort(t);
+}
+
+static void
+set_schema(uint32_t version)
+{
+	struct ids_txn *t;
+	unsigned char be[4];
+
+	ids_be32(version, be);
+	cr_assert_eq(ids_txn_begin(f.store, true, &t), 0);
+	cr_assert_eq(ids_txn_put(t, IDS_DB_META, "schema_version", 14, be, 4, false), 0);
+	cr_assert_eq(ids_txn_commit(t), 0);
+}
+
+Test(store, newer_schema_refused_and_untouched)
+{
+	struct ids_store *s = NULL;
+
+	set_schema(IDS_STORE_SCHEMA_VERSION + 1);
+	f.store = ids_store_free(f.store);
+	cr_assert_eq(ids_store_open(f.cfg->store_path, 64, 0, &s), -EPROTONOSUPPORT);
+	cr_assert_null(s);
+	/* Still refused: nothing rewrote the version. */
+	cr_assert_eq(ids_store_open(f.cfg->store_path, 64, 0, &s), -EPROTONOSUPPORT);
+}
+
+Test(store, missing_schema_with_data_refused)
+{
+	struct ids_txn *t;
+	struct ids_store *s = NULL;
+
+	cr_assert_eq(fixture_provision(&f, "a@example.com", NULL, NULL), 0);
+	cr_assert_eq(ids_txn_begin(f.store, true, &t), 0);
+	cr_assert_eq(ids_txn_del(t, IDS_DB_META, "schema_version", 14, NULL, 0), 0);
+	cr_assert_eq(ids_txn_commit(t), 0);
+	f.store = ids_store_free(f.store);
+	cr_assert_eq(ids_store_open(f.cfg->store_path, 64, 0, &s), -EBADMSG);
+}
+
+Test(store, missing_store_without_create)
+{
+	struct ids_store *s = NULL;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/nowhere", f.dir);
+	cr_assert_eq(ids_store_open(path, 64, 0, &s), -ENOENT);
+	cr_assert_eq(access(path, F_OK), -1, "open without CREATE made a directory");
+}
+
+Test(store, map_full_is_a_clean_error)
+{
+	struct ids_store *s = NULL;
+	struct ids_txn *t;
+	char key[32], *val = calloc(1, 1 << 20);
+	char path[512];
+	int r = 0, i;
+
+	snprintf(path, sizeof(path), "%s/small", f.dir);
+	cr_assert_eq(ids_store_open(path, 16, IDS_STORE_CREATE, &s), 0);
+	cr_assert_eq(ids_txn_begin(s, true, &t), 0);
+	cr_assert_eq(ids_txn_put_str(t, IDS_DB_SETTINGS, "kept", "yes"), 0);
+	cr_assert_eq(ids_txn_commit(t), 0);
+	for (i = 0; i < 64 && r == 0; i++) {
+		cr_assert_eq(ids_txn_begin(s, true, &t), 0);
+		snprintf(key, sizeof(key), "blob%d", i);
+		r = ids_txn_put(t, IDS_DB_SETTINGS, key, strlen(key), val, 1 << 20, false);
+		r = r < 0 ? (ids_txn_abort(t), r) : ids_txn_commit(t);
+	}
+	cr_assert_eq(r, -ENOSPC, "got %d after %d MiB", r, i);
+	ids_store_free(s);
+	free(val);
+	/* Nothing lost: the store opens and holds what it held. */
+	cr_assert_eq(ids_store_open(path, 16, 0, &s), 0);
+	struct ids_val v;
+	cr_assert_eq(ids_txn_begin(s, false, &t), 0);
+	cr_assert_eq(ids_txn_get_str(t, IDS_DB_SETTINGS, "kept", &v), 0);
+	ids_txn_abort(t);
+	ids_store_free(s);
+}
+
+Test(store, refused_across_fork)
+{
+	pid_t pid = fork();
+	int status;
+
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		struct ids_txn *t = NULL;
+		int r = ids_txn_begin(f.store, false, &t);
+		ids_store_free(f.store); /* must not close the parent's environment */
+		_exit(r == -ESTALE && t == NULL ? 0 : 1);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* The parent's store still works. */
+	cr_assert_eq(fixture_provision(&f, "after.fork@example.com", NULL, NULL), 0);
+}
+
+Test(store, damaged_record_is_ebadmsg_not_a_crash)
+{
+	struct ids_txn *t;
+	struct ids_user *u = NULL;
+
+	cr_assert_eq(ids_txn_begin(f.store, true, &t), 0);
+	cr_assert_eq(ids_txn_put_str(t, IDS_DB_USERS, "bad", "{\"v\":1,\"id\":7}"), 0);
+	cr_assert_eq(ids_txn_put_str(t, IDS_DB_USER_BY_LOGIN, "bad", "bad"), 0);
+	cr_assert_eq(ids_txn_commit(t), 0);
+	cr_assert_eq(ids_txn_begin(f.store, false, &t), 0);
+	cr_assert_eq(ids_user_get_by_login(t, "bad", &u), -EBADMSG);
+	cr_assert_null(u);
+	ids_txn_abort(t);
+	/* Publishing refuses too, and leaves no snapshot rather than a wrong one. */
+	cr_assert_eq(ids_snapshot_publish(f.store, f.cfg, true, NULL), -EBADMSG);
+	cr_assert_eq(access(f.cfg->snapshot_path, F_OK), -1);
+}
