@@ -14,10 +14,13 @@
 #include "libidsync/log_ids.h"
 #include "libidsync/store.h"
 
+/* Ends the key/value list of ids_audit(): a typed null pointer, as variadic calls need. */
+#define IDS_END ((const char *)NULL)
+
 /*
- * Records an event with key/value string pairs, ending with NULL:
- *   ids_audit(t, IDS_MSG_GRANT, "user", login, "workspace", ws, NULL);
- * A NULL value is skipped by ending the list: put optional pairs last.
+ * Records an event with key/value string pairs, ending with IDS_END:
+ *   ids_audit(t, IDS_MSG_GRANT, "user", login, "workspace", ws, IDS_END);
+ * A NULL value ends the list early: put optional pairs last.
  * With a read-only transaction (or t == NULL) the event only goes to the log.
  * Returns 0 or -errno (the transaction's sticky error is set).
  */

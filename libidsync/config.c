@@ -407,7 +407,8 @@ ids_config_load(const char *path, struct ids_config **out, char **errors)
 		free(ctx.errors);
 		return -ENOMEM;
 	}
-	*out = ctx.cfg;
+	*out = ctx.cfg; /* ownership passes to the caller */
+	/* cppcheck-suppress memleak */
 	return 0;
 }
 

@@ -118,8 +118,7 @@ ids_idalloc_assign(struct ids_txn *t, const struct ids_config *cfg,
 			char idbuf[16], nbuf[16];
 			snprintf(idbuf, sizeof(idbuf), "%u", cand);
 			snprintf(nbuf, sizeof(nbuf), "%u", n);
-			ids_audit(t, IDS_MSG_ID_COLLISION, "seed", seed, "id", idbuf, "probes", nbuf,
-				  NULL);
+			ids_audit(t, IDS_MSG_ID_COLLISION, "seed", seed, "id", idbuf, "probes", nbuf, IDS_END);
 		}
 		*id = cand;
 		*probes = n;

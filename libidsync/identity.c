@@ -194,14 +194,13 @@ ids_identity_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 	if (takeover) {
 		ids_txn_del(t, IDS_DB_USER_BY_LOGIN, u->login, strlen(u->login), NULL, 0);
 		ids_audit(t, IDS_MSG_USER_UPDATED, "login", u->login, "action",
-			  "login-taken-from-deleted-user", "previous_id", takeover, NULL);
+			  "login-taken-from-deleted-user", "previous_id", takeover, IDS_END);
 	}
 	ids_user_put(t, u);
 	ids_txn_bump_generation(t);
 	snprintf(uidbuf, sizeof(uidbuf), "%u", u->uid);
 	ids_audit(t, IDS_MSG_USER_PROVISIONED, "actor", ctx->actor, "user", u->login, "uid", uidbuf,
-		  "id", u->id, "userName", u->user_name, "active", u->active ? "true" : "false",
-		  NULL);
+		  "id", u->id, "userName", u->user_name, "active", u->active ? "true" : "false", IDS_END);
 	r = ids_txn_error(t);
 	if (r < 0)
 		return r;
@@ -226,21 +225,30 @@ load_live(struct ids_txn *t, const char *id, struct ids_user **out)
 	return 0;
 }
 
+struct drop_ctx {
+	struct ids_txn *t;
+	const struct ids_user *u;
+	const char *reason;
+};
+
 static int
 drop_grants_cb(const struct ids_grant *g, void *data)
 {
-	struct ids_txn *t = data;
+	struct drop_ctx *dc = data;
 
-	ids_grant_del(t, g->user_id, g->workspace);
-	ids_audit(t, IDS_MSG_REVOKE, "user_id", g->user_id, "workspace", g->workspace, "reason",
-		  "user-deactivated", NULL);
-	return ids_txn_error(t);
+	ids_grant_del(dc->t, g->user_id, g->workspace);
+	ids_audit(dc->t, IDS_MSG_REVOKE, "user", dc->u->login, "workspace", g->workspace, "reason",
+		  dc->reason, "id", g->user_id, IDS_END);
+	return ids_txn_error(dc->t);
 }
 
+/* Revokes every grant of u, manual ones included, each audited with reason. */
 static int
-drop_grants(struct ids_txn *t, const char *id)
+drop_grants(struct ids_txn *t, const struct ids_user *u, const char *reason)
 {
-	return ids_grant_foreach(t, id, drop_grants_cb, t);
+	struct drop_ctx dc = {t, u, reason};
+
+	return ids_grant_foreach(t, u->id, drop_grants_cb, &dc);
 }
 
 int
@@ -298,15 +306,15 @@ ids_identity_update(struct ids_txn *t, const struct ids_identity_ctx *ctx, const
 		ids_txn_del(t, IDS_DB_USER_BY_LOGIN, u->login, strlen(u->login), NULL, 0);
 	ids_user_put(t, u);
 	if (was_active && !u->active)
-		drop_grants(t, id);
+		drop_grants(t, u, "user-deactivated");
 	ids_txn_bump_generation(t);
 	if (old_login)
 		ids_audit(t, IDS_MSG_USER_UPDATED, "actor", ctx->actor, "user", u->login,
-			  "previous_login", old_login, "id", id, "action", "renamed", NULL);
+			  "previous_login", old_login, "id", id, "action", "renamed", IDS_END);
 	if (was_active != u->active)
 		ids_audit(t, u->active ? IDS_MSG_USER_UPDATED : IDS_MSG_USER_DEACTIVATED, "actor",
 			  ctx->actor, "user", u->login, "id", id, "active",
-			  u->active ? "true" : "false", NULL);
+			  u->active ? "true" : "false", IDS_END);
 	r = ids_txn_error(t);
 	if (r < 0)
 		return r;
@@ -331,10 +339,10 @@ ids_identity_set_active(struct ids_txn *t, const struct ids_identity_ctx *ctx, c
 	u->version++;
 	ids_user_put(t, u);
 	if (!active)
-		drop_grants(t, id);
+		drop_grants(t, u, "user-deactivated");
 	ids_txn_bump_generation(t);
 	ids_audit(t, active ? IDS_MSG_USER_UPDATED : IDS_MSG_USER_DEACTIVATED, "actor", ctx->actor,
-		  "user", u->login, "id", id, "active", active ? "true" : "false", NULL);
+		  "user", u->login, "id", id, "active", active ? "true" : "false", IDS_END);
 	return ids_txn_error(t);
 }
 
@@ -362,7 +370,7 @@ ids_identity_delete(struct ids_txn *t, const struct ids_identity_ctx *ctx, const
 	if (r < 0)
 		return ids_txn_fail(t, r);
 	(void)ids_txn_del(t, IDS_DB_MEMBER_OF, id, strlen(id), NULL, 0); /* -ENOENT: none */
-	drop_grants(t, id);
+	drop_grants(t, u, "user-deleted");
 	(void)ids_txn_del(t, IDS_DB_LAST_WORKSPACE, id, strlen(id), NULL, 0);
 	u->active = false;
 	u->deleted = true;
@@ -373,6 +381,6 @@ ids_identity_delete(struct ids_txn *t, const struct ids_identity_ctx *ctx, const
 	ids_txn_bump_generation(t);
 	snprintf(uidbuf, sizeof(uidbuf), "%u", u->uid);
 	ids_audit(t, IDS_MSG_USER_DELETED, "actor", ctx->actor, "user", u->login, "uid", uidbuf,
-		  "id", id, NULL);
+		  "id", id, IDS_END);
 	return ids_txn_error(t);
 }

@@ -16,9 +16,14 @@ struct id_range {
 	uint32_t first, count;
 };
 
+/* A name from one of the files, with the file it came from (for messages). */
+struct local_name {
+	char *name;
+	const char *file;
+};
+
 struct ids_localfiles {
-	char **names; /* in file order */
-	const char **name_files;
+	struct local_name *names; /* in file order */
 	size_t n_names;
 	uint32_t *uids, *gids; /* sorted */
 	size_t n_uids, n_gids;
@@ -33,9 +38,8 @@ ids_localfiles_free(struct ids_localfiles *lf)
 	if (!lf)
 		return NULL;
 	for (size_t i = 0; i < lf->n_names; i++)
-		free(lf->names[i]);
+		free(lf->names[i].name);
 	free(lf->names);
-	free(lf->name_files);
 	free(lf->uids);
 	free(lf->gids);
 	free(lf->subuids);
@@ -92,7 +96,8 @@ read_db(struct ids_localfiles *lf, const char *path, const char *label, uint32_t
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
-		char *fields[4] = {0}, *p = line, *name;
+		char *fields[4] = {0}, *p = line;
+		struct local_name ln;
 		uint32_t id;
 		int i;
 
@@ -107,9 +112,10 @@ read_db(struct ids_localfiles *lf, const char *path, const char *label, uint32_t
 		}
 		if (i < 3 || !fields[2])
 			continue;
-		name = strdup(fields[0]);
-		if (!name || push((void **)&lf->names, &lf->n_names, sizeof(char *), &name) < 0 ||
-		    push((void **)&lf->name_files, &(size_t){lf->n_names - 1}, sizeof(char *), &label) < 0) {
+		ln.name = strdup(fields[0]);
+		ln.file = label;
+		if (!ln.name || push((void **)&lf->names, &lf->n_names, sizeof(ln), &ln) < 0) {
+			free(ln.name);
 			r = -ENOMEM;
 			break;
 		}
@@ -197,8 +203,8 @@ ids_localfiles_name_owner(const struct ids_localfiles *lf, const char *name)
 {
 	/* A few hundred names at most: a linear scan is cheaper than keeping them sorted. */
 	for (size_t i = 0; i < lf->n_names; i++)
-		if (strcmp(lf->names[i], name) == 0)
-			return lf->name_files[i];
+		if (strcmp(lf->names[i].name, name) == 0)
+			return lf->names[i].file;
 	return NULL;
 }
 

@@ -146,6 +146,27 @@ cmp_group_name(const void *key, const void *elem)
 	return strcmp(key, ((const struct snap_group *)elem)->name);
 }
 
+/* bsearch() and qsort() with an empty (possibly NULL) array are undefined: these are not. */
+static const struct snap_user *
+find_user(const struct build *b, const char *id)
+{
+	return b->n_users ? bsearch(id, b->users, b->n_users, sizeof(*b->users), cmp_user_id) : NULL;
+}
+
+static const struct snap_group *
+find_group(const struct build *b, const char *name)
+{
+	return b->n_groups ? bsearch(name, b->groups, b->n_groups, sizeof(*b->groups), cmp_group_name)
+			   : NULL;
+}
+
+static void
+sort_members(struct build *b, int (*cmp)(const void *, const void *))
+{
+	if (b->n_members)
+		qsort(b->members, b->n_members, sizeof(*b->members), cmp);
+}
+
 static const struct ids_role *
 find_role(struct build *b, const char *name)
 {
@@ -184,7 +205,7 @@ collect_grant(const struct ids_grant *g, void *data)
 	const struct snap_user *su;
 	bool read_only_only = true;
 
-	su = bsearch(g->user_id, b->users, b->n_users, sizeof(*b->users), cmp_user_id);
+	su = find_user(b, g->user_id);
 	if (!su || !su->active)
 		return 0; /* deactivated users keep no workspace groups */
 	/* Read-only never combines with another role: any other role wins. */
@@ -208,8 +229,7 @@ collect_grant(const struct ids_grant *g, void *data)
 
 			if (!name)
 				return -ENOMEM;
-			sg = bsearch(name, b->groups, b->n_groups, sizeof(*b->groups),
-				     cmp_group_name);
+			sg = find_group(b, name);
 			if (!sg) {
 				ids_log_warnx("role %s in %s gives group %s, which does not exist; "
 					      "ignored",
@@ -356,8 +376,7 @@ write_groups(struct build *b, MDB_txn *txn, MDB_dbi by_gid, MDB_dbi by_name)
 
 	/* Private groups: one per published user, no members (the user's primary group). */
 	for (size_t u = 0; u < b->n_users; u++) {
-		if (bsearch(b->users[u].login, b->groups, b->n_groups, sizeof(*b->groups),
-			    cmp_group_name)) {
+		if (find_group(b, b->users[u].login)) {
 			ids_log_warnx("private group of %s has the name of a workspace group; "
 				      "left out",
 				      b->users[u].login);
@@ -369,7 +388,7 @@ write_groups(struct build *b, MDB_txn *txn, MDB_dbi by_gid, MDB_dbi by_name)
 			return r;
 	}
 	/* Workspace groups, members in login order within each. */
-	qsort(b->members, b->n_members, sizeof(*b->members), cmp_by_gid);
+	sort_members(b, cmp_by_gid);
 	for (size_t g = 0; g < b->n_groups; g++) {
 		size_t len = 0;
 		uint32_t n = 0;
@@ -402,7 +421,7 @@ write_initgroups(struct build *b, MDB_txn *txn, MDB_dbi dbi)
 	size_t i = 0;
 	int r;
 
-	qsort(b->members, b->n_members, sizeof(*b->members), cmp_by_user);
+	sort_members(b, cmp_by_user);
 	gids = malloc((b->n_members ? b->n_members : 1) * sizeof(uint32_t));
 	if (!gids)
 		return -ENOMEM;

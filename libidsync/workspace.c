@@ -158,7 +158,7 @@ ids_workspace_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 	if (r == 0) {
 		ids_txn_bump_generation(t);
 		ids_audit(t, IDS_MSG_CONFIG_CHANGED, "actor", ctx->actor, "action",
-			  "workspace-created", "workspace", in->name, NULL);
+			  "workspace-created", "workspace", in->name, IDS_END);
 		r = ids_txn_error(t);
 	}
 	ids_strv_free(nc.names);

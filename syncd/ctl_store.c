@@ -42,7 +42,7 @@ static const struct {
 	const char *label;
 	enum ids_db db;
 } counted[] = {
-	{"users", IDS_DB_USERS},         {"groups", IDS_DB_GROUPS},
+	{"users", IDS_DB_USERS},         {"scim_groups", IDS_DB_GROUPS},
 	{"workspaces", IDS_DB_WORKSPACES}, {"unix_groups", IDS_DB_UNIX_GROUPS},
 	{"grants", IDS_DB_GRANTS},       {"mappings", IDS_DB_MAPPINGS},
 	{"tokens", IDS_DB_TOKENS},       {"audit_records", IDS_DB_AUDIT},

@@ -91,7 +91,7 @@ Test(audit, control_characters_replaced)
 	struct ids_txn *t;
 
 	cr_assert_eq(ids_txn_begin(f.store, true, &t), 0);
-	cr_assert_eq(ids_audit(t, IDS_MSG_LOGIN_DENIED, "user", "x\nevent=grant", NULL), 0);
+	cr_assert_eq(ids_audit(t, IDS_MSG_LOGIN_DENIED, "user", "x\nevent=grant", IDS_END), 0);
 	cr_assert_eq(ids_txn_commit(t), 0);
 	cr_assert_eq(ids_txn_begin(f.store, false, &t), 0);
 	cr_assert_eq(ids_audit_foreach(t, 0, collect, &s), 0);
@@ -107,7 +107,7 @@ Test(audit, since_skips_older_records)
 
 	for (int i = 0; i < 5; i++) {
 		cr_assert_eq(ids_txn_begin(f.store, true, &t), 0);
-		cr_assert_eq(ids_audit(t, IDS_MSG_GRANT, "user", "u", NULL), 0);
+		cr_assert_eq(ids_audit(t, IDS_MSG_GRANT, "user", "u", IDS_END), 0);
 		cr_assert_eq(ids_txn_commit(t), 0);
 	}
 	cr_assert_eq(ids_txn_begin(f.store, false, &t), 0);

@@ -148,6 +148,8 @@ Test(idalloc, rename_keeps_uid)
 	cr_assert_eq(after->uid, uid);
 	cr_assert_str_eq(after->home, u->home, "home moved on rename");
 	cr_assert_eq(ids_txn_begin(f.store, false, &t), 0);
+	ids_user_free(u);
+	u = NULL;
 	cr_assert_eq(ids_user_get_by_login(t, "old.name", &u), -ENOENT);
 	ids_txn_abort(t);
 	ids_user_free(after);
