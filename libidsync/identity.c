@@ -13,6 +13,7 @@
 #include <sys/random.h>
 
 #include "libidsync/audit.h"
+#include "libidsync/groups.h"
 #include "libidsync/cleanup.h"
 #include "libidsync/idalloc.h"
 #include "libidsync/identity.h"
@@ -346,15 +347,19 @@ ids_identity_set_active(struct ids_txn *t, const struct ids_identity_ctx *ctx, c
 	return ids_txn_error(t);
 }
 
-static int
-drop_membership_cb(const struct ids_val *k, const struct ids_val *v, void *data)
-{
-	struct ids_txn *t = data;
+struct membership_ctx {
+	struct ids_txn *t;
+	const char *user_id;
+};
 
-	/* k: user id, v: group id; remove the reverse pair (group -> user). */
-	return ids_txn_del(t, IDS_DB_MEMBERS, v->data, v->size, k->data, k->size) == -ENOENT
-		       ? 0
-		       : ids_txn_error(t);
+static int
+drop_membership_cb(const char *group_id, size_t len, void *data)
+{
+	struct membership_ctx *mc = data;
+
+	/* The reverse pair (group -> user); this user's own list is dropped whole after. */
+	(void)ids_txn_del(mc->t, IDS_DB_MEMBERS, group_id, len, mc->user_id, strlen(mc->user_id));
+	return ids_txn_error(mc->t);
 }
 
 int
@@ -366,7 +371,7 @@ ids_identity_delete(struct ids_txn *t, const struct ids_identity_ctx *ctx, const
 
 	if (r < 0)
 		return r;
-	r = ids_txn_iterate(t, IDS_DB_MEMBER_OF, id, strlen(id), drop_membership_cb, t);
+	r = ids_member_foreach_of_user(t, id, drop_membership_cb, &(struct membership_ctx){t, id});
 	if (r < 0)
 		return ids_txn_fail(t, r);
 	(void)ids_txn_del(t, IDS_DB_MEMBER_OF, id, strlen(id), NULL, 0); /* -ENOENT: none */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "libidsync/config.h"
+#include "libidsync/grants.h"
 #include "libidsync/localfiles.h"
 #include "libidsync/model.h"
 #include "libidsync/store.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Encodes, decodes and validates the store's records (users, Unix groups,
- * roles, grants) and keeps the user indexes consistent. Called by identity.c,
+ * roles) and keeps the user indexes consistent. Called by identity.c,
  * the policy engine and the snapshot publisher. Decoding never trusts a field.
  */
 #include <errno.h>
@@ -32,8 +32,8 @@ ids_json_put(struct ids_txn *t, enum ids_db db, const char *key, json_t *o)
 	return ids_txn_put(t, db, key, strlen(key), s, strlen(s), false);
 }
 
-static int
-json_decode(const void *data, size_t size, json_t **out)
+int
+ids_json_decode(const void *data, size_t size, json_t **out)
 {
 	json_t *o = json_loadb(data, size, JSON_REJECT_DUPLICATES, NULL);
 
@@ -53,7 +53,7 @@ ids_json_get(struct ids_txn *t, enum ids_db db, const char *key, json_t **out)
 
 	if (r < 0)
 		return r;
-	return json_decode(v.data, v.size, out);
+	return ids_json_decode(v.data, v.size, out);
 }
 
 /* Copies a required (or, with optional, possibly absent) string field. */
@@ -97,7 +97,13 @@ take_bool(json_t *o, const char *key, bool *out)
 static int
 take_strv(json_t *o, const char *key, char ***out)
 {
-	json_t *a = json_object_get(o, key), *e;
+	return ids_json_strv(json_object_get(o, key), out);
+}
+
+int
+ids_json_strv(json_t *a, char ***out)
+{
+	json_t *e;
 	size_t i;
 	char **v;
 
@@ -122,8 +128,8 @@ take_strv(json_t *o, const char *key, char ***out)
 	return 0;
 }
 
-static json_t *
-strv_to_json(char *const *v)
+json_t *
+ids_strv_to_json(char *const *v)
 {
 	json_t *a = json_array();
 
@@ -181,7 +187,7 @@ ids_user_decode(const void *data, size_t size, struct ids_user **out)
 	json_t *o = NULL, *scim;
 	int r;
 
-	r = json_decode(data, size, &o);
+	r = ids_json_decode(data, size, &o);
 	if (r < 0)
 		return r;
 	u = calloc(1, sizeof(*u));
@@ -368,7 +374,7 @@ unix_group_decode(const char *name, size_t nlen, const void *data, size_t size,
 {
 	struct ids_unix_group *g;
 	json_t *o;
-	int r = json_decode(data, size, &o);
+	int r = ids_json_decode(data, size, &o);
 
 	if (r < 0)
 		return r;
@@ -492,7 +498,7 @@ int
 ids_role_put(struct ids_txn *t, const struct ids_role *role)
 {
 	json_t *o = json_pack("{s:i, s:o, s:b}", "v", RECORD_VERSION, "groups",
-			      strv_to_json(role->groups), "read_only", role->read_only);
+			      ids_strv_to_json(role->groups), "read_only", role->read_only);
 	int r;
 
 	if (!o)
@@ -532,124 +538,4 @@ ids_role_expand(const char *tmpl, const char *ws)
 	if (asprintf(&out, "%.*s%s%s", (int)(at - tmpl), tmpl, ws, at + 4) < 0)
 		return NULL;
 	return out;
-}
-
-/* ---- grants ---- */
-
-struct ids_grant *
-ids_grant_free(struct ids_grant *g)
-{
-	if (!g)
-		return NULL;
-	free(g->user_id);
-	free(g->workspace);
-	ids_strv_free(g->roles);
-	ids_strv_free(g->sources);
-	free(g);
-	return NULL;
-}
-
-/* Grant keys are user id, NUL, workspace: all grants of a user are one prefix range. */
-static size_t
-grant_key(const char *user_id, const char *ws, char *buf, size_t size)
-{
-	size_t a = strlen(user_id) + 1, b = ws ? strlen(ws) : 0;
-
-	if (a + b > size)
-		return 0;
-	memcpy(buf, user_id, a);
-	if (b)
-		memcpy(buf + a, ws, b);
-	return a + b;
-}
-
-int
-ids_grant_put(struct ids_txn *t, const struct ids_grant *g)
-{
-	char key[512];
-	size_t klen = grant_key(g->user_id, g->workspace, key, sizeof(key));
-	_cleanup_free_ char *s = NULL;
-	json_t *o;
-
-	if (!klen || !g->roles || !g->roles[0])
-		return ids_txn_fail(t, -EINVAL);
-	o = json_pack("{s:i, s:o, s:o, s:I}", "v", RECORD_VERSION, "roles", strv_to_json(g->roles),
-		      "sources", strv_to_json(g->sources), "created", (json_int_t)g->created);
-	if (!o)
-		return ids_txn_fail(t, -ENOMEM);
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	if (!s)
-		return ids_txn_fail(t, -ENOMEM);
-	return ids_txn_put(t, IDS_DB_GRANTS, key, klen, s, strlen(s), false);
-}
-
-int
-ids_grant_del(struct ids_txn *t, const char *user_id, const char *workspace)
-{
-	char key[512];
-	size_t klen = grant_key(user_id, workspace, key, sizeof(key));
-
-	if (!klen)
-		return -ENOENT;
-	return ids_txn_del(t, IDS_DB_GRANTS, key, klen, NULL, 0);
-}
-
-struct grant_iter {
-	ids_grant_fn fn;
-	void *user;
-};
-
-static int
-grant_iter_cb(const struct ids_val *k, const struct ids_val *v, void *p)
-{
-	struct grant_iter *it = p;
-	const char *key = k->data, *nul = memchr(key, '\0', k->size);
-	struct ids_grant *g;
-	json_t *o;
-	int r;
-
-	if (!nul || nul == key || (size_t)(nul - key) + 1 >= k->size)
-		return -EBADMSG;
-	r = json_decode(v->data, v->size, &o);
-	if (r < 0)
-		return r;
-	g = calloc(1, sizeof(*g));
-	if (!g) {
-		json_decref(o);
-		return -ENOMEM;
-	}
-	g->user_id = strndup(key, (size_t)(nul - key));
-	g->workspace = strndup(nul + 1, k->size - (size_t)(nul - key) - 1);
-	r = g->user_id && g->workspace ? 0 : -ENOMEM;
-	if (r == 0)
-		r = take_strv(o, "roles", &g->roles);
-	if (r == 0)
-		r = take_strv(o, "sources", &g->sources);
-	if (r == 0 && !g->roles[0])
-		r = -EBADMSG;
-	g->created = json_integer_value(json_object_get(o, "created"));
-	json_decref(o);
-	if (r == 0)
-		r = it->fn(g, it->user);
-	ids_grant_free(g);
-	return r;
-}
-
-int
-ids_grant_foreach(struct ids_txn *t, const char *user_id, ids_grant_fn fn, void *user)
-{
-	struct grant_iter it = {fn, user};
-	char prefix[512];
-	size_t plen = 0;
-	int r;
-
-	if (user_id) {
-		plen = strlen(user_id) + 1;
-		if (plen > sizeof(prefix))
-			return -ENOENT;
-		memcpy(prefix, user_id, plen);
-	}
-	r = ids_txn_iterate(t, IDS_DB_GRANTS, prefix, plen, grant_iter_cb, &it);
-	return r == -EBADMSG ? ids_txn_fail(t, r) : r;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Records of the store and their encoding: users (SCIM resource + POSIX view),
- * workspaces with their Unix groups, roles and grants. Each record is a JSON
+ * the Unix groups of workspaces, and roles (grants: grants.h). Each record is a JSON
  * object with a "v" (record version); decoding validates every field, so a
  * damaged record is -EBADMSG, never a crash or a guess.
  */
@@ -84,24 +84,15 @@ int ids_roles_seed_defaults(struct ids_txn *t);
 /* Expands a template for workspace ws into a malloc'd group name; NULL when out of memory. */
 char *ids_role_expand(const char *tmpl, const char *ws);
 
-/* A grant of a workspace to a user, with the roles it carries and its sources. */
-struct ids_grant {
-	char *user_id;
-	char *workspace;
-	char **roles;   /* NULL-terminated, at least one */
-	char **sources; /* NULL-terminated, "scim-group:<id>", "login:<value>", "manual:<admin>" */
-	int64_t created;
-};
-struct ids_grant *ids_grant_free(struct ids_grant *g);
-int ids_grant_put(struct ids_txn *t, const struct ids_grant *g);
-int ids_grant_del(struct ids_txn *t, const char *user_id, const char *workspace);
-/* Calls fn for every grant of user_id (all grants when user_id is NULL). */
-typedef int (*ids_grant_fn)(const struct ids_grant *g, void *user);
-int ids_grant_foreach(struct ids_txn *t, const char *user_id, ids_grant_fn fn, void *user);
-
 /* Helpers for the JSON records of other modules. */
 const char *ids_json_str(json_t *o, const char *key);
 int ids_json_put(struct ids_txn *t, enum ids_db db, const char *key, json_t *o);
 int ids_json_get(struct ids_txn *t, enum ids_db db, const char *key, json_t **out);
+/* Decodes a record: a JSON object whose "v" is 1. -EBADMSG otherwise. */
+int ids_json_decode(const void *data, size_t size, json_t **out);
+/* Copies the strings of a JSON array into a NULL-terminated vector: 0, -EBADMSG, -ENOMEM. */
+int ids_json_strv(json_t *array, char ***out);
+/* A JSON array of the strings of v (NULL when out of memory). */
+json_t *ids_strv_to_json(char *const *v);
 
 #endif

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "libidsync/cleanup.h"
+#include "libidsync/grants.h"
 #include "libidsync/log.h"
 #include "libidsync/model.h"
 #include "libidsync/snapshot.h"
@@ -146,6 +147,9 @@ cmp_group_name(const void *key, const void *elem)
 	return strcmp(key, ((const struct snap_group *)elem)->name);
 }
 
+static int cmp_by_gid(const void *a, const void *b, void *data);
+static int cmp_by_user(const void *a, const void *b, void *data);
+
 /* bsearch() and qsort() with an empty (possibly NULL) array are undefined: these are not. */
 static const struct snap_user *
 find_user(const struct build *b, const char *id)
@@ -161,10 +165,10 @@ find_group(const struct build *b, const char *name)
 }
 
 static void
-sort_members(struct build *b, int (*cmp)(const void *, const void *))
+sort_members(struct build *b, int (*cmp)(const void *, const void *, void *))
 {
 	if (b->n_members)
-		qsort(b->members, b->n_members, sizeof(*b->members), cmp);
+		qsort_r(b->members, b->n_members, sizeof(*b->members), cmp, b);
 }
 
 static const struct ids_role *
@@ -331,21 +335,24 @@ put_group(MDB_txn *txn, MDB_dbi by_gid, MDB_dbi by_name, const char *name, uint3
 	return r;
 }
 
+/* Members by gid, then by login: group member lists come out in a stable, readable order. */
 static int
-cmp_by_gid(const void *a, const void *b)
+cmp_by_gid(const void *a, const void *b, void *data)
 {
 	const struct snap_member *x = a, *y = b;
+	const struct build *bd = data;
 
 	if (x->gid != y->gid)
 		return x->gid < y->gid ? -1 : 1;
-	return (x->user > y->user) - (x->user < y->user);
+	return strcmp(bd->users[x->user].login, bd->users[y->user].login);
 }
 
 static int
-cmp_by_user(const void *a, const void *b)
+cmp_by_user(const void *a, const void *b, void *data)
 {
 	const struct snap_member *x = a, *y = b;
 
+	(void)data;
 	if (x->user != y->user)
 		return x->user < y->user ? -1 : 1;
 	return (x->gid > y->gid) - (x->gid < y->gid);

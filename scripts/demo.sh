@@ -44,10 +44,10 @@ $fixture workspace build
 $fixture workspace docs
 
 say "Grants: ada is a member of build and admin of docs; grace a read-only member of docs; linus a member of build"
-$fixture grant ada.lovelace build member scim-group:engineering
+$fixture grant ada.lovelace build member scim:engineering
 $fixture grant ada.lovelace docs admin manual:root
 $fixture grant grace docs read-only login:writers
-$fixture grant linus build member scim-group:engineering
+$fixture grant linus build member scim:engineering
 
 say "Offboarding: the IdP deactivates linus (still resolves, no groups, nologin shell)"
 $fixture deactivate linus

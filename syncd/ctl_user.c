@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "libidsync/cleanup.h"
+#include "libidsync/grants.h"
 #include "libidsync/model.h"
 #include "syncd/ctl.h"
 
@@ -44,11 +45,15 @@ grant_cb(const struct ids_grant *g, void *data)
 
 	for (size_t i = 0; g->roles[i]; i++)
 		json_array_append_new(roles, json_string(g->roles[i]));
-	for (size_t i = 0; g->sources && g->sources[i]; i++)
-		json_array_append_new(sources, json_string(g->sources[i]));
-	return json_array_append_new(arr, json_pack("{s:s, s:o, s:o, s:I}", "workspace",
-						     g->workspace, "roles", roles, "sources",
-						     sources, "created", (json_int_t)g->created)) < 0
+	for (size_t i = 0; i < g->n_sources; i++)
+		json_array_append_new(sources, json_pack("{s:s, s:s, s:s}", "kind",
+							 ids_source_kind_name(g->sources[i].kind),
+							 "ref", g->sources[i].ref, "role",
+							 g->sources[i].role));
+	return json_array_append_new(arr, json_pack("{s:s, s:o, s:b, s:o, s:I}", "workspace",
+						     g->workspace, "roles", roles, "roles_manual",
+						     g->roles_manual, "sources", sources, "created",
+						     (json_int_t)g->created)) < 0
 		       ? -ENOMEM
 		       : 0;
 }

@@ -69,16 +69,28 @@ run(struct ids_txn *t, struct ids_identity_ctx *ctx, int argc, char **argv, char
 	if (strcmp(cmd, "delete") == 0)
 		return ids_identity_delete(t, ctx, u->id);
 	if (strcmp(cmd, "grant") == 0 && argc >= 4) {
-		char *sources[] = {argc > 4 ? argv[4] : "manual:ids-fixture", NULL};
-		struct ids_grant g = {.user_id = u->id, .workspace = argv[2], .sources = sources,
-				      .created = ctx->now};
-		r = ids_strv_split(argv[3], ",", &g.roles);
-		if (r < 0)
-			return r;
-		r = ids_grant_put(t, &g);
+		/* SOURCE is KIND:REF with KIND scim, login or manual. */
+		const char *src = argc > 4 ? argv[4] : "manual:ids-fixture", *colon = strchr(src, ':');
+		enum ids_source_kind kind = IDS_SOURCE_MANUAL;
+		_cleanup_(ids_grant_freep) struct ids_grant *g = ids_grant_new(u->id, argv[2], ctx->now);
+		char **roles = NULL;
+
+		if (!g || !colon)
+			return -EINVAL;
+		if (strncmp(src, "scim:", 5) == 0)
+			kind = IDS_SOURCE_SCIM;
+		else if (strncmp(src, "login:", 6) == 0)
+			kind = IDS_SOURCE_LOGIN;
+		r = ids_strv_split(argv[3], ",", &roles);
+		if (r == 0)
+			r = ids_grant_set_roles(g, roles);
+		if (r == 0)
+			r = ids_grant_add_source(g, kind, colon + 1, roles[0] ? roles[0] : "member");
+		ids_strv_free(roles);
+		if (r == 0)
+			r = ids_grant_put(t, g);
 		if (r == 0)
 			r = ids_txn_bump_generation(t);
-		ids_strv_free(g.roles);
 		return r;
 	}
 	return -EINVAL;

@@ -163,12 +163,16 @@ grant(const char *login, const char *ws, const char *source)
 {
 	struct ids_txn *t;
 	struct ids_user *u;
-	char *roles[] = {"member", NULL}, *sources[] = {(char *)source, NULL};
+	char *roles[] = {"member", NULL};
+	struct ids_grant *g;
 
 	cr_assert_eq(ids_txn_begin(f.store, true, &t), 0);
 	cr_assert_eq(ids_user_get_by_login(t, login, &u), 0);
-	struct ids_grant g = {u->id, (char *)ws, roles, sources, 0};
-	cr_assert_eq(ids_grant_put(t, &g), 0);
+	g = ids_grant_new(u->id, ws, 0);
+	cr_assert_eq(ids_grant_set_roles(g, roles), 0);
+	cr_assert_eq(ids_grant_add_source(g, IDS_SOURCE_MANUAL, source, "member"), 0);
+	cr_assert_eq(ids_grant_put(t, g), 0);
+	ids_grant_free(g);
 	cr_assert_eq(ids_txn_commit(t), 0);
 	ids_user_free(u);
 }

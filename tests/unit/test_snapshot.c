@@ -79,13 +79,16 @@ do_grant(struct ids_txn *t, void *p)
 {
 	struct grant_arg *a = p;
 	struct ids_user *u;
-	char *sources[] = {"manual:test", NULL};
+	struct ids_grant *g;
 	int r = ids_user_get_by_login(t, a->login, &u);
 
 	if (r < 0)
 		return r;
-	struct ids_grant g = {u->id, (char *)a->ws, a->roles, sources, 0};
-	r = ids_grant_put(t, &g);
+	g = ids_grant_new(u->id, a->ws, 0);
+	cr_assert_eq(ids_grant_set_roles(g, a->roles), 0);
+	cr_assert_eq(ids_grant_add_source(g, IDS_SOURCE_MANUAL, "test", a->roles[0]), 0);
+	r = ids_grant_put(t, g);
+	ids_grant_free(g);
 	ids_user_free(u);
 	return r < 0 ? r : ids_txn_bump_generation(t);
 }
