@@ -243,6 +243,28 @@ ids_grant_get(struct ids_txn *t, const char *user_id, const char *workspace, str
 	return r == -EBADMSG ? ids_txn_fail(t, r) : r;
 }
 
+/* True when every role of g is a read-only role: the grant takes a read-only seat. */
+static bool
+grant_is_read_only(struct ids_txn *t, const struct ids_grant *g)
+{
+	for (size_t i = 0; g->roles[i]; i++) {
+		struct ids_role *role = NULL;
+		bool ro = ids_role_get(t, g->roles[i], &role) == 0 && role->read_only;
+
+		ids_role_free(role);
+		if (!ro)
+			return false;
+	}
+	return true;
+}
+
+/* The seat index: workspace, NUL, user id. */
+static size_t
+seat_key(const char *ws, const char *user_id, char *buf, size_t size)
+{
+	return grant_key(ws, user_id, buf, size);
+}
+
 int
 ids_grant_put(struct ids_txn *t, const struct ids_grant *g)
 {
@@ -266,7 +288,12 @@ ids_grant_put(struct ids_txn *t, const struct ids_grant *g)
 	json_decref(o);
 	if (!s)
 		return ids_txn_fail(t, -ENOMEM);
-	return ids_txn_put(t, IDS_DB_GRANTS, key, klen, s, strlen(s), false);
+	ids_txn_put(t, IDS_DB_GRANTS, key, klen, s, strlen(s), false);
+	klen = seat_key(g->workspace, g->user_id, key, sizeof(key));
+	if (!klen)
+		return ids_txn_fail(t, -EINVAL);
+	ids_txn_put(t, IDS_DB_WS_GRANTS, key, klen, grant_is_read_only(t, g) ? "r" : "w", 1, false);
+	return ids_txn_error(t);
 }
 
 int
@@ -275,9 +302,16 @@ ids_grant_del(struct ids_txn *t, const char *user_id, const char *workspace)
 	char key[512];
 	size_t klen = grant_key(user_id, workspace, key, sizeof(key));
 
+	int r;
+
 	if (!klen)
 		return -ENOENT;
-	return ids_txn_del(t, IDS_DB_GRANTS, key, klen, NULL, 0);
+	r = ids_txn_del(t, IDS_DB_GRANTS, key, klen, NULL, 0);
+	if (r < 0)
+		return r;
+	klen = seat_key(workspace, user_id, key, sizeof(key));
+	(void)ids_txn_del(t, IDS_DB_WS_GRANTS, key, klen, NULL, 0);
+	return ids_txn_error(t);
 }
 
 struct grant_iter {
@@ -297,6 +331,88 @@ grant_iter_cb(const struct ids_val *k, const struct ids_val *v, void *p)
 	r = it->fn(g, it->user);
 	ids_grant_free(g);
 	return r;
+}
+
+struct seat_count {
+	uint32_t total, read_only;
+};
+
+static int
+seat_cb(const struct ids_val *k, const struct ids_val *v, void *data)
+{
+	struct seat_count *c = data;
+
+	c->total++;
+	if (v->size == 1 && *(const char *)v->data == 'r')
+		c->read_only++;
+	return 0;
+}
+
+int
+ids_grant_count_workspace(struct ids_txn *t, const char *workspace, uint32_t *total,
+			  uint32_t *read_only)
+{
+	struct seat_count c = {0};
+	char prefix[512];
+	size_t plen = strlen(workspace) + 1;
+	int r;
+
+	if (plen > sizeof(prefix))
+		return -ENOENT;
+	memcpy(prefix, workspace, plen);
+	r = ids_txn_iterate(t, IDS_DB_WS_GRANTS, prefix, plen, seat_cb, &c);
+	if (r < 0)
+		return r;
+	*total = c.total;
+	*read_only = c.read_only;
+	return 0;
+}
+
+struct id_list {
+	size_t wl;
+	char **ids;
+	size_t n;
+};
+
+static int
+collect_user_cb(const struct ids_val *k, const struct ids_val *v, void *data)
+{
+	struct id_list *l = data;
+	char **grown;
+
+	if (k->size <= l->wl)
+		return -EBADMSG;
+	grown = realloc(l->ids, (l->n + 2) * sizeof(char *));
+	if (!grown)
+		return -ENOMEM;
+	l->ids = grown;
+	l->ids[l->n] = strndup((const char *)k->data + l->wl, k->size - l->wl);
+	if (!l->ids[l->n])
+		return -ENOMEM;
+	l->ids[++l->n] = NULL;
+	return 0;
+}
+
+int
+ids_grant_users_of_workspace(struct ids_txn *t, const char *workspace, char ***user_ids)
+{
+	struct id_list l = {.wl = strlen(workspace) + 1};
+	char prefix[512];
+	int r;
+
+	if (l.wl > sizeof(prefix))
+		return -ENOENT;
+	memcpy(prefix, workspace, l.wl);
+	l.ids = calloc(1, sizeof(char *));
+	if (!l.ids)
+		return -ENOMEM;
+	r = ids_txn_iterate(t, IDS_DB_WS_GRANTS, prefix, l.wl, collect_user_cb, &l);
+	if (r < 0) {
+		ids_strv_free(l.ids);
+		return r;
+	}
+	*user_ids = l.ids;
+	return 0;
 }
 
 int

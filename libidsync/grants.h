@@ -66,4 +66,10 @@ int ids_grant_del(struct ids_txn *t, const char *user_id, const char *workspace)
 typedef int (*ids_grant_fn)(const struct ids_grant *g, void *user);
 int ids_grant_foreach(struct ids_txn *t, const char *user_id, ids_grant_fn fn, void *user);
 
+/* Seats a workspace uses: all its grants, and those whose roles are all read-only. */
+int ids_grant_count_workspace(struct ids_txn *t, const char *workspace, uint32_t *total,
+			      uint32_t *read_only);
+/* The ids of the users holding workspace (NULL-terminated, caller frees with ids_strv_free). */
+int ids_grant_users_of_workspace(struct ids_txn *t, const char *workspace, char ***user_ids);
+
 #endif

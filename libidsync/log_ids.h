@@ -24,6 +24,7 @@ struct ids_msgid {
 #define IDS_MSG_SEAT_REFUSED      ((struct ids_msgid){"seat-refused", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a12"})
 #define IDS_MSG_LOGIN_ALLOWED     ((struct ids_msgid){"login-allowed", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a20"})
 #define IDS_MSG_LOGIN_DENIED      ((struct ids_msgid){"login-denied", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a21"})
+#define IDS_MSG_SESSIONS_ENDED    ((struct ids_msgid){"sessions-ended", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a13"})
 #define IDS_MSG_TOKEN_USED        ((struct ids_msgid){"token-used", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a30"})
 #define IDS_MSG_SNAPSHOT_PUBLISHED ((struct ids_msgid){"snapshot-published", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a40"})
 #define IDS_MSG_STORE_MIGRATED    ((struct ids_msgid){"store-migrated", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a41"})

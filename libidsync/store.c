@@ -62,6 +62,7 @@ static const struct {
 	[IDS_DB_MAPPINGS] = {"mappings", 0},
 	[IDS_DB_ROLES] = {"roles", 0},
 	[IDS_DB_GRANTS] = {"grants", 0},
+	[IDS_DB_WS_GRANTS] = {"ws_grants", 0},
 	[IDS_DB_TOKENS] = {"tokens", 0},
 	[IDS_DB_REPLAY] = {"replay", 0},
 	[IDS_DB_LAST_WORKSPACE] = {"last_workspace", 0},

@@ -34,6 +34,7 @@ enum ids_db {
 	IDS_DB_MAPPINGS,       /* mapping label -> mapping record (JSON) */
 	IDS_DB_ROLES,          /* role name -> role record (JSON) */
 	IDS_DB_GRANTS,         /* user id "\0" workspace -> grant record (JSON) */
+	IDS_DB_WS_GRANTS,      /* workspace "\0" user id -> "r" (read-only grant) or "w": seat counts */
 	IDS_DB_TOKENS,         /* token name -> token record (JSON, hash only) */
 	IDS_DB_REPLAY,         /* assertion id -> u64 BE expiry (unix seconds) */
 	IDS_DB_LAST_WORKSPACE, /* user id -> workspace name */
