@@ -16,6 +16,7 @@
 #include "libidsync/cleanup.h"
 #include "libidsync/config.h"
 #include "libidsync/err.h"
+#include "libidsync/names.h"
 #include "libidsync/strv.h"
 
 enum key_type {
@@ -60,6 +61,7 @@ static const struct key_def keys[] = {
 	{"nss.snapshot", KEY_PATH, F(snapshot_path), 0, 0, NULL},
 	{"store.map_size_mb", KEY_U32, F(map_size_mb), 16, 1048576, NULL},
 	{"store.path", KEY_PATH, F(store_path), 0, 0, NULL},
+	{"workspace.directory_root", KEY_PATH, F(directory_root), 0, 0, NULL},
 };
 #undef F
 
@@ -118,6 +120,7 @@ ids_config_new_defaults(void)
 	r |= set_default_str(&c->group_file, "/etc/group");
 	r |= set_default_str(&c->subuid_file, "/etc/subuid");
 	r |= set_default_str(&c->subgid_file, "/etc/subgid");
+	r |= set_default_str(&c->directory_root, "/srv/idsync");
 	c->reserved_names = calloc(1, sizeof(char *));
 	if (r || !c->reserved_names)
 		return ids_config_free(c);
@@ -228,9 +231,16 @@ apply_value(struct ids_config *c, const struct key_def *k, const char *value, ch
 		}
 	case KEY_NAMES: {
 		char **v;
-		r = ids_strv_split(value, ", \t", &v);
+		const char *problem;
+		r = ids_strv_split(value, ", ", &v);
 		if (r < 0)
 			return r;
+		for (size_t i = 0; v[i]; i++)
+			if (ids_name_check(v[i], &problem) < 0) {
+				r = fail(error, "%s: \"%s\" %s", k->name, v[i], problem);
+				ids_strv_free(v);
+				return r;
+			}
 		ids_strv_free(*(char ***)field);
 		*(char ***)field = v;
 		return 0;
@@ -316,6 +326,16 @@ read_line(char *buf, int size, void *stream)
 		return NULL;
 	ctx->line++;
 	n = strlen(s);
+	/* An indented line would continue the previous value (inih's multi-line values): a
+	 * trap in a file people edit by hand, so it is an error here. */
+	if ((s[0] == ' ' || s[0] == '\t') && s[strspn(s, " \t\r\n")] != '\0' &&
+	    s[strspn(s, " \t")] != ';' && s[strspn(s, " \t")] != '#') {
+		add_error(ctx, "%s:%u: indented line (continuation lines are not supported)",
+			  ctx->path, ctx->line);
+		s[0] = '\n';
+		s[1] = '\0';
+		return s;
+	}
 	if (n > 0 && s[n - 1] != '\n' && !feof(ctx->f)) {
 		/* Longer than inih's line buffer: report it and skip the rest. */
 		add_error(ctx, "%s:%u: line longer than %d characters", ctx->path, ctx->line,
@@ -394,7 +414,8 @@ ids_config_load(const char *path, struct ids_config **out, char **errors)
 		add_error(&ctx, "%s:%d: syntax error (expected [section] or key = value)", path, r);
 	else if (r < 0 && !ctx.failed)
 		ctx.failed = -ENOMEM;
-	if (!ctx.failed && ids_config_check(ctx.cfg, &check_msg) < 0)
+	/* Relations between keys are checked even after other problems: all are reported at once. */
+	if (ctx.failed != -ENOMEM && ids_config_check(ctx.cfg, &check_msg) < 0)
 		add_error(&ctx, "%s: %s", path, check_msg ? check_msg : "invalid");
 	if (ctx.failed) {
 		*errors = ctx.errors;
@@ -440,6 +461,21 @@ ids_config_check(const struct ids_config *c, char **error)
 	if (!strstr(c->home_template, "{login}"))
 		return fail(error, "identity.home (%s) must contain {login}", c->home_template);
 	return 0;
+}
+
+char *
+ids_config_warnings(const struct ids_config *c)
+{
+	char *out = NULL;
+
+	if (strcmp(c->snapshot_path, IDS_STATEDIR "/nss.mdb") != 0 &&
+	    asprintf(&out,
+		     "nss.snapshot is %s, but libnss_idsync.so.2 reads %s (its build default) unless "
+		     "IDSYNC_NSS_SNAPSHOT is set in the process's environment: getent and logins "
+		     "will not see what idsync publishes\n",
+		     c->snapshot_path, IDS_STATEDIR "/nss.mdb") < 0)
+		out = NULL;
+	return out;
 }
 
 int

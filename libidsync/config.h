@@ -53,6 +53,9 @@ struct ids_config {
 	char **reserved_names; /* NULL-terminated, in addition to the built-in list */
 	char *passwd_file, *group_file, *subuid_file, *subgid_file;
 
+	/* [workspace] */
+	char *directory_root; /* where "workspace add --with-dir" makes shared directories */
+
 	/* [log] */
 	enum ids_log_level log_level;
 };
@@ -82,6 +85,12 @@ int ids_config_set(struct ids_config *cfg, const char *key, const char *value, c
 
 /* Checks relations between keys (ranges, paths). Same conventions as ids_config_set. */
 int ids_config_check(const struct ids_config *cfg, char **error);
+
+/*
+ * Advice that is not an error (a snapshot path the NSS module will not read,
+ * ...): one sentence per line, malloc'd, or NULL when there is none.
+ */
+char *ids_config_warnings(const struct ids_config *cfg);
 
 /* Writes every key with its current value as an INI file (idsyncctl config show). */
 int ids_config_dump(const struct ids_config *cfg, FILE *f);

@@ -18,6 +18,7 @@
 #include "libidsync/idalloc.h"
 #include "libidsync/identity.h"
 #include "libidsync/names.h"
+#include "libidsync/strv.h"
 
 static int
 new_uuid(char out[37])
@@ -194,7 +195,7 @@ ids_identity_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 		return r;
 	if (takeover) {
 		ids_txn_del(t, IDS_DB_USER_BY_LOGIN, u->login, strlen(u->login), NULL, 0);
-		ids_audit(t, IDS_MSG_USER_UPDATED, "login", u->login, "action",
+		ids_audit(t, IDS_MSG_USER_UPDATED, "actor", ctx->actor, "user", u->login, "action",
 			  "login-taken-from-deleted-user", "previous_id", takeover, IDS_END);
 	}
 	ids_user_put(t, u);
@@ -228,6 +229,7 @@ load_live(struct ids_txn *t, const char *id, struct ids_user **out)
 
 struct drop_ctx {
 	struct ids_txn *t;
+	const struct ids_identity_ctx *ctx;
 	const struct ids_user *u;
 	const char *reason;
 };
@@ -237,17 +239,22 @@ drop_grants_cb(const struct ids_grant *g, void *data)
 {
 	struct drop_ctx *dc = data;
 
+	_cleanup_free_ char *roles = ids_strv_join((const char *const *)g->roles, ",");
+
 	ids_grant_del(dc->t, g->user_id, g->workspace);
-	ids_audit(dc->t, IDS_MSG_REVOKE, "user", dc->u->login, "workspace", g->workspace, "reason",
-		  dc->reason, "id", g->user_id, IDS_END);
+	/* The same fields as the policy's grant and revoke records. */
+	ids_audit(dc->t, IDS_MSG_REVOKE, "user", dc->u->login, "workspace", g->workspace, "roles",
+		  roles ? roles : "", "cause", "offboarding", "actor", dc->ctx->actor, "source",
+		  "all", "detail", dc->reason, IDS_END);
 	return ids_txn_error(dc->t);
 }
 
 /* Revokes every grant of u, manual ones included, each audited with reason. */
 static int
-drop_grants(struct ids_txn *t, const struct ids_user *u, const char *reason)
+drop_grants(struct ids_txn *t, const struct ids_identity_ctx *ctx, const struct ids_user *u,
+	    const char *reason)
 {
-	struct drop_ctx dc = {t, u, reason};
+	struct drop_ctx dc = {t, ctx, u, reason};
 
 	return ids_grant_foreach(t, u->id, drop_grants_cb, &dc);
 }
@@ -307,7 +314,7 @@ ids_identity_update(struct ids_txn *t, const struct ids_identity_ctx *ctx, const
 		ids_txn_del(t, IDS_DB_USER_BY_LOGIN, u->login, strlen(u->login), NULL, 0);
 	ids_user_put(t, u);
 	if (was_active && !u->active)
-		drop_grants(t, u, "user-deactivated");
+		drop_grants(t, ctx, u, "user deactivated");
 	ids_txn_bump_generation(t);
 	if (old_login)
 		ids_audit(t, IDS_MSG_USER_UPDATED, "actor", ctx->actor, "user", u->login,
@@ -340,7 +347,7 @@ ids_identity_set_active(struct ids_txn *t, const struct ids_identity_ctx *ctx, c
 	u->version++;
 	ids_user_put(t, u);
 	if (!active)
-		drop_grants(t, u, "user-deactivated");
+		drop_grants(t, ctx, u, "user deactivated");
 	ids_txn_bump_generation(t);
 	ids_audit(t, active ? IDS_MSG_USER_UPDATED : IDS_MSG_USER_DEACTIVATED, "actor", ctx->actor,
 		  "user", u->login, "id", id, "active", active ? "true" : "false", IDS_END);
@@ -375,7 +382,7 @@ ids_identity_delete(struct ids_txn *t, const struct ids_identity_ctx *ctx, const
 	if (r < 0)
 		return ids_txn_fail(t, r);
 	(void)ids_txn_del(t, IDS_DB_MEMBER_OF, id, strlen(id), NULL, 0); /* -ENOENT: none */
-	drop_grants(t, u, "user-deleted");
+	drop_grants(t, ctx, u, "user deleted");
 	(void)ids_txn_del(t, IDS_DB_LAST_WORKSPACE, id, strlen(id), NULL, 0);
 	u->active = false;
 	u->deleted = true;

@@ -21,6 +21,7 @@ struct ids_msgid {
 #define IDS_MSG_ID_COLLISION      ((struct ids_msgid){"id-collision", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a06"})
 #define IDS_MSG_GRANT             ((struct ids_msgid){"grant", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a10"})
 #define IDS_MSG_REVOKE            ((struct ids_msgid){"revoke", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a11"})
+#define IDS_MSG_GRANT_SOURCE_REMOVED ((struct ids_msgid){"grant-source-removed", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a14"})
 #define IDS_MSG_SEAT_REFUSED      ((struct ids_msgid){"seat-refused", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a12"})
 #define IDS_MSG_LOGIN_ALLOWED     ((struct ids_msgid){"login-allowed", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a20"})
 #define IDS_MSG_LOGIN_DENIED      ((struct ids_msgid){"login-denied", "5b0e6c1a9f2d4d7e8a31c2f4b6d80a21"})

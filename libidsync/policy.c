@@ -367,8 +367,8 @@ ids_pol_take(struct ids_pol_eval *e, struct ids_grant *g, enum ids_source_kind k
 	if (r == 0)
 		r = ids_txn_bump_generation(e->t);
 	if (r == 0)
-		r = ids_pol_audit(e, IDS_MSG_REVOKE, g->workspace, g->roles, src,
-				   "source removed; other sources keep the workspace");
+		r = ids_pol_audit(e, IDS_MSG_GRANT_SOURCE_REMOVED, g->workspace, g->roles, src,
+				  "source removed; other sources keep the workspace");
 	return r < 0 ? r : ids_pol_report(e, g->workspace, IDS_OUTCOME_KEPT, g->roles, why);
 }
 

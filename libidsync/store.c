@@ -425,6 +425,9 @@ ids_txn_put(struct ids_txn *t, enum ids_db db, const void *key, size_t klen, con
 	if (ids_store_test_hook)
 		ids_store_test_hook(db_defs[db].name);
 	r = from_mdb(mdb_put(t->txn, t->store->dbi[db], &k, &v, flags));
+	if (r == -ENOSPC)
+		ids_log_warnx("store %s is full: raise [store] map_size_mb in idsync.conf (now %u)",
+			      t->store->path, t->store->map_size_mb);
 	/* -EEXIST is an answer, not a failure of the transaction. */
 	return r == -EEXIST ? r : ids_txn_fail(t, r);
 }

@@ -136,11 +136,17 @@ ids_workspace_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 			r = -ENOMEM;
 			break;
 		}
-		if (in->gid && strcmp(nc.names[i], in->name) == 0) {
-			r = ids_idalloc_claim(t, ctx->lf, IDS_ID_GROUP, in->gid, seed, in->name);
+		uint32_t want = in->gid && strcmp(nc.names[i], in->name) == 0 ? in->gid : 0;
+
+		for (size_t k = 0; !want && in->group_names && in->group_names[k]; k++)
+			if (strcmp(in->group_names[k], nc.names[i]) == 0)
+				want = in->group_gids[k];
+		if (want) {
+			r = ids_idalloc_claim(t, ctx->lf, IDS_ID_GROUP, want, seed, nc.names[i]);
 			if (r == -EEXIST)
-				r = refuse(why, r, "gid %u is already in use", in->gid);
-			g.gid = in->gid;
+				r = refuse(why, r, "gid %u for group \"%s\" is already in use", want,
+					   nc.names[i]);
+			g.gid = want;
 		} else {
 			r = ids_idalloc_assign(t, ctx->cfg, ctx->lf, IDS_ID_GROUP, seed, nc.names[i],
 					       &g.gid, &probes);
@@ -339,9 +345,14 @@ ids_workspace_remove(struct ids_txn *t, const struct ids_identity_ctx *ctx, cons
 		return r;
 	r = ids_grant_users_of_workspace(t, name, &users);
 	for (size_t i = 0; r == 0 && users[i]; i++) {
+		struct ids_user *u = NULL;
+
 		r = ids_grant_del(t, users[i], name);
-		ids_audit(t, IDS_MSG_REVOKE, "workspace", name, "id", users[i], "reason",
-			  "workspace-removed", IDS_END);
+		(void)ids_user_get(t, users[i], &u);
+		ids_audit(t, IDS_MSG_REVOKE, "user", u ? u->login : users[i], "workspace", name,
+			  "cause", "admin", "actor", ctx->actor, "detail", "workspace removed",
+			  IDS_END);
+		ids_user_free(u);
 	}
 	ids_strv_free(users);
 	if (r == 0)

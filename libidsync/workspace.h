@@ -29,6 +29,9 @@ struct ids_workspace_in {
 	bool managed;    /* derived from the IdP (true) or left to local admins */
 	const char *dir; /* optional shared directory */
 	uint32_t seats, seats_ro;
+	/* Optional: gids to claim for some of its Unix groups (apply of an export). */
+	const char *const *group_names;
+	const uint32_t *group_gids;
 };
 
 /*
