@@ -22,6 +22,8 @@ cat >"$demo/idsync.conf" <<CONF
 path = $demo/store
 [nss]
 snapshot = $demo/nss.mdb
+[workspace]
+directory_root = $demo/srv
 CONF
 ctl="$top/build-demo/syncd/idsyncctl --config $demo/idsync.conf"
 fixture="$top/build-demo/tests/ids-fixture $demo/idsync.conf"
@@ -39,18 +41,37 @@ say "A name that cannot be a Unix login is refused with a reason the IdP admin c
 $fixture provision root@example.com || true
 $fixture provision "José@example.com" || true
 
-say "Two workspaces (each a Unix group, plus -ro and -admin groups for the roles)"
-$fixture workspace build
-$fixture workspace docs
+say "Workspaces: build (with a shared directory), docs (2 seats, 1 read-only seat), lab (local: admins only)"
+$ctl workspace add build --with-dir
+$ctl workspace add docs --seats 2 --seats-ro 1
+$ctl workspace add lab --local
 
-say "Grants: ada is a member of build and admin of docs; grace a read-only member of docs; linus a member of build"
-$fixture grant ada.lovelace build member scim:engineering
-$fixture grant ada.lovelace docs admin manual:root
-$fixture grant grace docs read-only login:writers
-$fixture grant linus build member scim:engineering
+say "IdP group mappings: the Entra group eng-guid -> build + docs; the group Writers -> docs, read-only"
+$ctl mapping add engineering --identifier 5f1c2a0e-9d5b-4c1e-8a77-2e6f3b9d1c40 --workspace build --workspace docs
+$ctl mapping add writers --identifier Writers --workspace docs --role read-only
+$ctl mapping list
 
-say "Offboarding: the IdP deactivates linus (still resolves, no groups, nologin shell)"
+say "The IdP pushes the group Writers over SCIM with grace in it: she gets docs, read-only"
+$fixture group 7a0c4e11-3b2d-4f6a-9e8c-5d4b3a2f1e00 Writers
+$fixture join grace 7a0c4e11-3b2d-4f6a-9e8c-5d4b3a2f1e00
+
+say "ada logs in; her assertion carries the engineering group: build and docs are granted, build opens"
+$fixture login ada.lovelace 5f1c2a0e-9d5b-4c1e-8a77-2e6f3b9d1c40
+
+say "linus logs in with the same group: build is granted; docs has no free seat (refused for docs only)"
+$fixture login linus 5f1c2a0e-9d5b-4c1e-8a77-2e6f3b9d1c40
+
+say "An admin grants linus the local workspace lab by hand"
+$ctl grant add linus lab
+
+say "An IdP-derived grant cannot be revoked by hand"
+$ctl grant revoke ada.lovelace build || true
+
+say "Offboarding: the IdP deactivates linus (still resolves, no groups, nologin shell, sessions ended)"
 $fixture deactivate linus
+
+say "idsyncctl explain ada.lovelace"
+$ctl explain ada.lovelace
 
 say "idsyncctl user show ada.lovelace"
 $ctl user show ada.lovelace
@@ -80,6 +101,7 @@ if [ -f "$nss_so" ] && [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 		echo '\$ getent group build';         getent group build
 		echo '\$ id ada.lovelace';            id ada.lovelace
 		echo '\$ id linus';                   id linus
+		echo '\$ ls -ld $demo/srv/build';     ls -ld '$demo/srv/build'
 	"
 else
 	say "(the NSS module is not built yet, or no private namespace here: skipping getent/id)"

@@ -68,7 +68,7 @@ ctl_cmd_audit(struct ctl *c, int argc, char **argv)
 	char *end;
 	int opt, r;
 
-	optind = 1;
+	optind = 0; /* glibc: 0 re-initializes getopt (main parsed with "+") */
 	while ((opt = getopt_long(argc, argv, "u:s:n:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'u':

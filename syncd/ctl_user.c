@@ -58,29 +58,6 @@ grant_cb(const struct ids_grant *g, void *data)
 		       : 0;
 }
 
-static int
-find_user(struct ids_txn *t, const char *who, struct ids_user **out)
-{
-	char *end;
-	unsigned long uid;
-	int r = ids_user_get_by_login(t, who, out);
-
-	if (r != -ENOENT)
-		return r;
-	errno = 0;
-	uid = strtoul(who, &end, 10);
-	if (*who && !*end && !errno && uid <= UINT32_MAX)
-		return ids_user_get_by_uid(t, (uint32_t)uid, out);
-	return ids_user_get(t, who, out);
-}
-
-static void
-print_json(json_t *j)
-{
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-	putchar('\n');
-}
-
 int
 ctl_cmd_user(struct ctl *c, int argc, char **argv)
 {
@@ -93,14 +70,9 @@ ctl_cmd_user(struct ctl *c, int argc, char **argv)
 		ctl_err("usage: idsyncctl user list | user show LOGIN|UID|ID");
 		return CTL_USAGE;
 	}
-	r = ctl_open_store(c, false);
+	r = ctl_read_begin(c, &t);
 	if (r != CTL_OK)
 		return r;
-	r = ids_txn_begin(c->store, false, &t);
-	if (r < 0) {
-		ctl_err("cannot read the store: %s", strerror(-r));
-		return CTL_NOSTORE;
-	}
 	if (strcmp(argv[1], "list") == 0) {
 		out = json_array();
 		r = ids_user_foreach(t, list_cb, out);
@@ -108,7 +80,7 @@ ctl_cmd_user(struct ctl *c, int argc, char **argv)
 			ctl_err("cannot list users: %s", r == -EBADMSG ? "damaged record" : strerror(-r));
 			rc = CTL_FAIL;
 		} else if (c->json) {
-			print_json(out);
+			ctl_print_json(out);
 		} else {
 			size_t i;
 			json_t *u;
@@ -121,13 +93,16 @@ ctl_cmd_user(struct ctl *c, int argc, char **argv)
 		}
 	} else {
 		_cleanup_(ids_user_freep) struct ids_user *u = NULL;
+		_cleanup_free_ char *id = NULL;
 		json_t *grants = json_array();
 
-		r = find_user(t, argv[2], &u);
+		rc = ctl_user_id(t, argv[2], &id);
+		r = rc == CTL_OK ? ids_user_get(t, id, &u) : -ENOENT;
 		if (r == 0)
 			r = ids_grant_foreach(t, u->id, grant_cb, grants);
 		if (r < 0) {
-			ctl_err("%s: %s", argv[2], r == -ENOENT ? "no such user" : strerror(-r));
+			if (rc == CTL_OK)
+				ctl_err("%s: %s", argv[2], strerror(-r));
 			json_decref(grants);
 			rc = CTL_FAIL;
 		} else {
@@ -136,7 +111,7 @@ ctl_cmd_user(struct ctl *c, int argc, char **argv)
 			out = user_json(u);
 			json_object_set_new(out, "grants", grants);
 			if (c->json) {
-				print_json(out);
+				ctl_print_json(out);
 			} else {
 				printf("login      %s\nuid/gid    %u\nuserName   %s\nexternalId %s\n"
 				       "id         %s\nstate      %s\ngecos      %s\nhome       %s\n"

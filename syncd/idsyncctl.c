@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libidsync/err.h"
 #include "libidsync/log.h"
+#include "libidsync/model.h"
 #include "libidsync/snapshot.h"
 #include "syncd/ctl.h"
 
@@ -28,6 +30,15 @@ static const struct {
 	{"snapshot", ctl_cmd_snapshot, "snapshot publish [--force] | snapshot show [--passwd|--group]"},
 	{"audit", ctl_cmd_audit, "audit [--user LOGIN] [--since UNIX_TIME] [--limit N]"},
 	{"config", ctl_cmd_config, "config check | config show"},
+	{"workspace", ctl_cmd_workspace, "workspace add|list|show|set|remove ..."},
+	{"mapping", ctl_cmd_mapping, "mapping add|list|remove ..."},
+	{"role", ctl_cmd_role, "role list | role set NAME GROUP... [--read-only]"},
+	{"org", ctl_cmd_org, "org show | org set KEY VALUE | org cert add|remove | org import-metadata FILE"},
+	{"grant", ctl_cmd_grant, "grant add|revoke USER WORKSPACE [--role ROLE]"},
+	{"explain", ctl_cmd_explain, "explain USER: why each grant exists, seats used"},
+	{"token", ctl_cmd_token, "token create|list|revoke NAME"},
+	{"export", ctl_cmd_export, "export: workspaces, mappings, roles and org settings as JSON"},
+	{"apply", ctl_cmd_apply, "apply FILE|- [--dry-run]: make the store match an export"},
 };
 
 void
@@ -83,6 +94,115 @@ ctl_publish(struct ctl *c)
 		return CTL_FAIL;
 	}
 	return CTL_OK;
+}
+
+/* Who makes a change, for the audit trail: the admin behind sudo when there is one. */
+static const char *
+ctl_actor(void)
+{
+	static char actor[96];
+	const char *sudo = secure_getenv("SUDO_USER");
+
+	if (sudo && *sudo && strlen(sudo) < 64 && !strpbrk(sudo, " \t\n\"="))
+		snprintf(actor, sizeof(actor), "idsyncctl:%s", sudo);
+	else
+		snprintf(actor, sizeof(actor), "idsyncctl:uid=%u", (unsigned)getuid());
+	return actor;
+}
+
+int
+ctl_write_begin(struct ctl *c, struct ctl_write *w)
+{
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	r = ctl_open_store(c, true);
+	if (r != CTL_OK)
+		return r;
+	r = ids_localfiles_load(c->cfg, &w->lf);
+	if (r < 0) {
+		ctl_err("cannot read the host's user and group files (%s, %s): %s",
+			c->cfg->passwd_file, c->cfg->group_file, strerror(-r));
+		return CTL_FAIL;
+	}
+	r = ids_txn_begin(c->store, true, &w->t);
+	if (r < 0) {
+		ids_localfiles_free(w->lf);
+		ctl_err("cannot begin a change in the store: %s", strerror(-r));
+		return CTL_NOSTORE;
+	}
+	w->ctx = (struct ids_identity_ctx){c->cfg, w->lf, time(NULL), ctl_actor()};
+	return CTL_OK;
+}
+
+int
+ctl_write_end(struct ctl *c, struct ctl_write *w, int r, const char *why)
+{
+	int rc = CTL_OK;
+
+	if (r < 0) {
+		ids_txn_abort(w->t);
+		ctl_err("%s", why ? why : strerror(-r));
+		rc = CTL_FAIL;
+	} else {
+		r = ids_txn_commit(w->t);
+		if (r < 0) {
+			ctl_err("the change was not stored: %s", strerror(-r));
+			rc = CTL_FAIL;
+		} else {
+			rc = ctl_publish(c);
+		}
+	}
+	ids_localfiles_free(w->lf);
+	memset(w, 0, sizeof(*w));
+	return rc;
+}
+
+int
+ctl_read_begin(struct ctl *c, struct ids_txn **t)
+{
+	int r = ctl_open_store(c, false);
+
+	if (r != CTL_OK)
+		return r;
+	r = ids_txn_begin(c->store, false, t);
+	if (r < 0) {
+		ctl_err("cannot read the store: %s", strerror(-r));
+		return CTL_NOSTORE;
+	}
+	return CTL_OK;
+}
+
+void
+ctl_print_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	putchar('\n');
+}
+
+int
+ctl_user_id(struct ids_txn *t, const char *who, char **id)
+{
+	struct ids_user *u = NULL;
+	char *end;
+	unsigned long uid;
+	int r = ids_user_get_by_login(t, who, &u);
+
+	if (r == -ENOENT) {
+		errno = 0;
+		uid = strtoul(who, &end, 10);
+		if (*who && !*end && !errno && uid <= UINT32_MAX)
+			r = ids_user_get_by_uid(t, (uint32_t)uid, &u);
+		else
+			r = ids_user_get(t, who, &u);
+	}
+	if (r < 0) {
+		ctl_err("%s: %s", who, r == -ENOENT ? "no such user" : strerror(-r));
+		return CTL_FAIL;
+	}
+	*id = strdup(u->id);
+	ids_user_free(u);
+	return *id ? CTL_OK : CTL_FAIL;
 }
 
 static void

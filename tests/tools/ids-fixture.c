@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ids-fixture: a test and demo tool that drives the core library directly
- * (provision, rename, deactivate, delete users; create workspaces; grant),
- * standing in for the SCIM and policy paths until they exist. Not installed.
+ * (provision, rename, deactivate, delete users; SCIM groups and memberships;
+ * logins with an assertion's groups), standing in for idsyncd and pam_idsync
+ * until they exist. Not installed.
  * Every command is one store transaction followed by a snapshot publication.
  */
 #include <errno.h>
@@ -12,7 +13,9 @@
 #include <time.h>
 
 #include "libidsync/cleanup.h"
+#include "libidsync/groups.h"
 #include "libidsync/identity.h"
+#include "libidsync/policy.h"
 #include "libidsync/snapshot.h"
 #include "libidsync/strv.h"
 #include "libidsync/workspace.h"
@@ -24,9 +27,12 @@ usage(void)
 		"usage: ids-fixture CONFIG COMMAND ARGS\n"
 		"  provision USERNAME [EXTERNAL_ID|-] [DISPLAY_NAME]\n"
 		"  rename LOGIN NEW_USERNAME\n"
-		"  deactivate LOGIN | activate LOGIN | delete LOGIN\n"
+		"  deactivate LOGIN | activate LOGIN | delete LOGIN   (through the access policy)\n"
 		"  workspace NAME [GID]\n"
-		"  grant LOGIN WORKSPACE ROLE[,ROLE...] [SOURCE]\n");
+		"  grant LOGIN WORKSPACE ROLE[,ROLE...] [SOURCE]\n"
+		"  group ID DISPLAY_NAME [EXTERNAL_ID]      a SCIM group push\n"
+		"  join LOGIN GROUP_ID | leave LOGIN GROUP_ID   a SCIM membership change\n"
+		"  login LOGIN [GROUP,GROUP...|unknown]      a login with the assertion's groups\n");
 	return 2;
 }
 
@@ -49,6 +55,13 @@ run(struct ids_txn *t, struct ids_identity_ctx *ctx, int argc, char **argv, char
 			printf("%s %u\n", u->login, u->uid);
 		return r;
 	}
+	if (strcmp(cmd, "group") == 0 && argc >= 3) {
+		struct ids_group g = {.id = argv[1], .display_name = argv[2],
+				      .external_id = argc > 3 ? argv[3] : NULL,
+				      .created = ctx->now, .modified = ctx->now, .version = 1};
+		r = ids_group_put(t, &g);
+		return r < 0 ? r : ids_policy_sync_all(t, ctx);
+	}
 	if (strcmp(cmd, "workspace") == 0 && argc >= 2) {
 		struct ids_workspace_in in = {.name = argv[1], .managed = true,
 					      .gid = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 0};
@@ -64,10 +77,37 @@ run(struct ids_txn *t, struct ids_identity_ctx *ctx, int argc, char **argv, char
 					     .display_name = u->gecos, .active = u->active};
 		return ids_identity_update(t, ctx, u->id, &in, NULL, why);
 	}
-	if (strcmp(cmd, "deactivate") == 0 || strcmp(cmd, "activate") == 0)
-		return ids_identity_set_active(t, ctx, u->id, strcmp(cmd, "activate") == 0);
+	if (strcmp(cmd, "deactivate") == 0)
+		return ids_policy_deactivate(t, ctx, u->id);
+	if (strcmp(cmd, "activate") == 0)
+		return ids_policy_reactivate(t, ctx, u->id);
 	if (strcmp(cmd, "delete") == 0)
-		return ids_identity_delete(t, ctx, u->id);
+		return ids_policy_delete(t, ctx, u->id);
+	if ((strcmp(cmd, "join") == 0 || strcmp(cmd, "leave") == 0) && argc == 3) {
+		r = strcmp(cmd, "join") == 0 ? ids_member_add(t, argv[2], u->id)
+					     : ids_member_remove(t, argv[2], u->id);
+		return r < 0 ? r : ids_policy_sync_scim(t, ctx, u->id, NULL);
+	}
+	if (strcmp(cmd, "login") == 0) {
+		struct ids_policy_result res = {0};
+		bool unknown = argc > 2 && strcmp(argv[2], "unknown") == 0;
+		char **groups = NULL;
+
+		if (argc > 2 && !unknown && ids_strv_split(argv[2], ",", &groups) < 0)
+			return -ENOMEM;
+		r = ids_policy_login(t, ctx, u->id, (const char *const *)groups, unknown, &res);
+		for (size_t i = 0; r == 0 && i < res.n; i++)
+			printf("%-12s %-14s roles %-14s %s\n", res.decisions[i].workspace,
+			       ids_outcome_name(res.decisions[i].outcome), res.decisions[i].roles,
+			       res.decisions[i].detail);
+		if (r == 0)
+			printf("IDSYNC_WORKSPACE=%s\nIDSYNC_WORKSPACE_DIR=%s\n",
+			       res.open_workspace ? res.open_workspace : "",
+			       res.open_dir ? res.open_dir : "");
+		ids_policy_result_clear(&res);
+		ids_strv_free(groups);
+		return r;
+	}
 	if (strcmp(cmd, "grant") == 0 && argc >= 4) {
 		/* SOURCE is KIND:REF with KIND scim, login or manual. */
 		const char *src = argc > 4 ? argv[4] : "manual:ids-fixture", *colon = strchr(src, ':');
