@@ -428,8 +428,7 @@ ids_config_load(const char *path, struct ids_config **out, char **errors)
 		free(ctx.errors);
 		return -ENOMEM;
 	}
-	*out = ctx.cfg; /* ownership passes to the caller */
-	/* cppcheck-suppress memleak */
+	*out = ctx.cfg;
 	return 0;
 }
 

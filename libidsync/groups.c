@@ -11,6 +11,7 @@
 #include "libidsync/cleanup.h"
 #include "libidsync/groups.h"
 #include "libidsync/model.h"
+#include "libidsync/strv.h"
 
 struct ids_group *
 ids_group_free(struct ids_group *g)
@@ -23,17 +24,6 @@ ids_group_free(struct ids_group *g)
 	json_decref(g->scim);
 	free(g);
 	return NULL;
-}
-
-static char *
-lower_dup(const char *s)
-{
-	char *d = strdup(s);
-
-	for (char *p = d; p && *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return d;
 }
 
 static int
@@ -98,7 +88,7 @@ find_by(struct ids_txn *t, enum ids_db db, const char *key, struct ids_group **o
 int
 ids_group_find_by_name(struct ids_txn *t, const char *display_name, struct ids_group **out)
 {
-	_cleanup_free_ char *key = lower_dup(display_name);
+	_cleanup_free_ char *key = ids_strdup_lower(display_name);
 
 	return key ? find_by(t, IDS_DB_GROUP_BY_NAME, key, out) : -ENOMEM;
 }
@@ -127,7 +117,7 @@ int
 ids_group_put(struct ids_txn *t, const struct ids_group *g)
 {
 	_cleanup_(ids_group_freep) struct ids_group *old = NULL;
-	_cleanup_free_ char *old_name = NULL, *new_name = lower_dup(g->display_name), *s = NULL;
+	_cleanup_free_ char *old_name = NULL, *new_name = ids_strdup_lower(g->display_name), *s = NULL;
 	struct ids_val v;
 	json_t *o;
 	int r;
@@ -140,7 +130,7 @@ ids_group_put(struct ids_txn *t, const struct ids_group *g)
 	r = ids_group_get(t, g->id, &old);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	if (old && !(old_name = lower_dup(old->display_name)))
+	if (old && !(old_name = ids_strdup_lower(old->display_name)))
 		return ids_txn_fail(t, -ENOMEM);
 	o = json_pack("{s:i, s:s, s:s?, s:I, s:I, s:I, s:O?}", "v", 1, "displayName",
 		      g->display_name, "externalId", g->external_id, "created", (json_int_t)g->created,
@@ -185,7 +175,7 @@ ids_group_del(struct ids_txn *t, const char *id)
 	if (r < 0)
 		return r;
 	(void)ids_txn_del(t, IDS_DB_MEMBERS, id, strlen(id), NULL, 0);
-	name = lower_dup(g->display_name);
+	name = ids_strdup_lower(g->display_name);
 	if (!name)
 		return ids_txn_fail(t, -ENOMEM);
 	reindex(t, IDS_DB_GROUP_BY_NAME, name, NULL, id);

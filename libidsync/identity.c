@@ -35,32 +35,6 @@ new_uuid(char out[37])
 	return 0;
 }
 
-static char *
-lower_dup(const char *s)
-{
-	char *d = strdup(s);
-
-	for (char *p = d; p && *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return d;
-}
-
-static int
-refuse(char **why, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-refuse(char **why, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(why, fmt, ap) < 0)
-		*why = NULL;
-	va_end(ap);
-	return r;
-}
-
 /* The user id that holds key in index db, or NULL (malloc'd). */
 static char *
 index_owner(struct ids_txn *t, enum ids_db db, const char *key)
@@ -120,7 +94,7 @@ login_available(struct ids_txn *t, const char *login, const char *self_id, const
 	*takeover = NULL;
 	/* A login is also its private group's name: it must not be a workspace group. */
 	if (ids_txn_get_str(t, IDS_DB_UNIX_GROUPS, login, &v) == 0)
-		return refuse(why, -EEXIST,
+		return ids_why(why, -EEXIST,
 			      "userName \"%s\" would become login \"%s\", which is the name of a "
 			      "workspace group",
 			      user_name, login);
@@ -133,7 +107,7 @@ login_available(struct ids_txn *t, const char *login, const char *self_id, const
 		*takeover = TAKE_PTR(holder);
 		return 0;
 	}
-	return refuse(why, -EEXIST,
+	return ids_why(why, -EEXIST,
 		      "userName \"%s\" would become login \"%s\", which already belongs to "
 		      "userName \"%s\"",
 		      user_name, login, other->user_name);
@@ -151,13 +125,13 @@ ids_identity_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 
 	*why = NULL;
 	if (!in->user_name || !*in->user_name)
-		return refuse(why, -EINVAL, "userName is required");
-	lname = lower_dup(in->user_name);
+		return ids_why(why, -EINVAL, "userName is required");
+	lname = ids_strdup_lower(in->user_name);
 	if (!lname)
 		return -ENOMEM;
 	holder = index_owner(t, IDS_DB_USER_BY_NAME, lname);
 	if (holder)
-		return refuse(why, -EEXIST, "userName \"%s\" already exists (id %s)", in->user_name,
+		return ids_why(why, -EEXIST, "userName \"%s\" already exists (id %s)", in->user_name,
 			      holder);
 	u = calloc(1, sizeof(*u));
 	if (!u)
@@ -190,7 +164,7 @@ ids_identity_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 
 	r = ids_idalloc_assign(t, ctx->cfg, ctx->lf, IDS_ID_USER, u->seed, u->id, &u->uid, &probes);
 	if (r == -ENOSPC)
-		return refuse(why, r, "no free uid left in identity.uid_min..uid_max");
+		return ids_why(why, r, "no free uid left in identity.uid_min..uid_max");
 	if (r < 0)
 		return r;
 	if (takeover) {
@@ -271,16 +245,16 @@ ids_identity_update(struct ids_txn *t, const struct ids_identity_ctx *ctx, const
 
 	*why = NULL;
 	if (!in->user_name || !*in->user_name)
-		return refuse(why, -EINVAL, "userName is required");
+		return ids_why(why, -EINVAL, "userName is required");
 	r = load_live(t, id, &u);
 	if (r < 0)
 		return r;
-	lname = lower_dup(in->user_name);
+	lname = ids_strdup_lower(in->user_name);
 	if (!lname)
 		return -ENOMEM;
 	holder = index_owner(t, IDS_DB_USER_BY_NAME, lname);
 	if (holder && strcmp(holder, id) != 0)
-		return refuse(why, -EEXIST, "userName \"%s\" already exists (id %s)", in->user_name,
+		return ids_why(why, -EEXIST, "userName \"%s\" already exists (id %s)", in->user_name,
 			      holder);
 	if (strcmp(u->user_name, in->user_name) != 0) {
 		r = ids_login_derive(ctx->cfg, ctx->lf, in->user_name, &login, why);

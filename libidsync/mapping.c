@@ -71,21 +71,6 @@ ids_mapping_get(struct ids_txn *t, const char *label, struct ids_mapping **out)
 	return r == -EBADMSG ? ids_txn_fail(t, r) : r;
 }
 
-static int
-refuse(char **why, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-refuse(char **why, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(why, fmt, ap) < 0)
-		*why = NULL;
-	va_end(ap);
-	return r;
-}
-
 struct ident_probe {
 	const char *label, *identifier;
 	char *holder;
@@ -121,26 +106,26 @@ ids_mapping_put(struct ids_txn *t, const struct ids_mapping *m, bool replace, ch
 
 	*why = NULL;
 	if (!m->label || !*m->label || strlen(m->label) > 256 || has_ctl(m->label))
-		return refuse(why, -EINVAL, "a mapping needs a label of 1 to 256 printable characters");
+		return ids_why(why, -EINVAL, "a mapping needs a label of 1 to 256 printable characters");
 	if (!m->identifier || !*m->identifier || strlen(m->identifier) > 1024 ||
 	    has_ctl(m->identifier))
-		return refuse(why, -EINVAL, "mapping \"%s\": the identifier is empty or unprintable",
+		return ids_why(why, -EINVAL, "mapping \"%s\": the identifier is empty or unprintable",
 			      m->label);
 	if (!m->workspaces || !m->workspaces[0])
-		return refuse(why, -EINVAL, "mapping \"%s\" targets no workspace", m->label);
+		return ids_why(why, -EINVAL, "mapping \"%s\" targets no workspace", m->label);
 	for (size_t i = 0; m->workspaces[i]; i++)
 		if (ids_txn_get_str(t, IDS_DB_WORKSPACES, m->workspaces[i], &v) < 0)
-			return refuse(why, -ENOENT, "mapping \"%s\": no workspace \"%s\"", m->label,
+			return ids_why(why, -ENOENT, "mapping \"%s\": no workspace \"%s\"", m->label,
 				      m->workspaces[i]);
 	if (m->role && ids_txn_get_str(t, IDS_DB_ROLES, m->role, &v) < 0)
-		return refuse(why, -ENOENT, "mapping \"%s\": no role \"%s\"", m->label, m->role);
+		return ids_why(why, -ENOENT, "mapping \"%s\": no role \"%s\"", m->label, m->role);
 	if (!replace && ids_txn_get_str(t, IDS_DB_MAPPINGS, m->label, &v) == 0)
-		return refuse(why, -EEXIST, "a mapping labelled \"%s\" already exists", m->label);
+		return ids_why(why, -EEXIST, "a mapping labelled \"%s\" already exists", m->label);
 	r = ids_mapping_foreach(t, ident_cb, &probe);
 	if (r < 0)
 		return r;
 	if (probe.holder) {
-		r = refuse(why, -EEXIST, "identifier \"%s\" is already mapped by \"%s\"",
+		r = ids_why(why, -EEXIST, "identifier \"%s\" is already mapped by \"%s\"",
 			   m->identifier, probe.holder);
 		free(probe.holder);
 		return r;

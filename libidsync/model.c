@@ -271,17 +271,6 @@ ids_user_get_by_uid(struct ids_txn *t, uint32_t uid, struct ids_user **out)
 }
 
 /* Lowercases ASCII into a malloc'd copy (userName and displayName indexes are case-insensitive). */
-static char *
-lower_dup(const char *s)
-{
-	char *d = strdup(s);
-
-	for (char *p = d; p && *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return d;
-}
-
 static int
 index_set(struct ids_txn *t, enum ids_db db, const char *old_key, const char *new_key, const char *id)
 {
@@ -315,9 +304,9 @@ ids_user_put(struct ids_txn *t, const struct ids_user *u)
 		return ids_txn_fail(t, -EINVAL); /* a uid never changes */
 	/* Deleted users leave the SCIM indexes (their userName may be used again). */
 	if (old && !old->deleted)
-		old_name = lower_dup(old->user_name);
+		old_name = ids_strdup_lower(old->user_name);
 	if (!u->deleted)
-		new_name = lower_dup(u->user_name);
+		new_name = ids_strdup_lower(u->user_name);
 	if ((old && !old->deleted && !old_name) || (!u->deleted && !new_name))
 		return ids_txn_fail(t, -ENOMEM);
 	ids_txn_put(t, IDS_DB_USERS, u->id, strlen(u->id), enc, strlen(enc), false);

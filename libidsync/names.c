@@ -78,23 +78,6 @@ ids_name_reserved(const struct ids_config *cfg, const char *name)
 	       ids_strv_contains((const char *const *)cfg->reserved_names, name);
 }
 
-static int
-refuse(char **why, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-refuse(char **why, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(why, fmt, ap) < 0) {
-		*why = NULL;
-		r = -ENOMEM;
-	}
-	va_end(ap);
-	return r;
-}
-
 int
 ids_login_derive(const struct ids_config *cfg, const struct ids_localfiles *lf,
 		 const char *user_name, char **login, char **why)
@@ -111,7 +94,7 @@ ids_login_derive(const struct ids_config *cfg, const struct ids_localfiles *lf,
 			len = (size_t)(at - user_name);
 	}
 	if (len > 256)
-		return refuse(why, -EINVAL, "userName is too long to become a Unix login");
+		return ids_why(why, -EINVAL, "userName is too long to become a Unix login");
 	name = strndup(user_name, len);
 	if (!name)
 		return -ENOMEM;
@@ -119,17 +102,17 @@ ids_login_derive(const struct ids_config *cfg, const struct ids_localfiles *lf,
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	if (ids_name_check(name, &problem) < 0)
-		return refuse(why, -EINVAL,
+		return ids_why(why, -EINVAL,
 			      "userName \"%s\" cannot become a Unix login: \"%s\" %s", user_name,
 			      name, problem);
 	if (ids_name_reserved(cfg, name))
-		return refuse(why, -EEXIST,
+		return ids_why(why, -EEXIST,
 			      "userName \"%s\" cannot become a Unix login: \"%s\" is a reserved "
 			      "system name",
 			      user_name, name);
 	file = lf ? ids_localfiles_name_owner(lf, name) : NULL;
 	if (file)
-		return refuse(why, -EEXIST,
+		return ids_why(why, -EEXIST,
 			      "userName \"%s\" cannot become a Unix login: \"%s\" already exists in "
 			      "%s on this host",
 			      user_name, name, file);

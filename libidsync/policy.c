@@ -46,18 +46,6 @@ ids_policy_result_clear(struct ids_policy_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-int
-ids_pol_refuse(char **why, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(why, fmt, ap) < 0)
-		*why = NULL;
-	va_end(ap);
-	return r;
-}
-
 void
 ids_pol_eval_clear(struct ids_pol_eval *e)
 {
@@ -69,21 +57,7 @@ ids_pol_eval_clear(struct ids_pol_eval *e)
 static int
 collect_managed(const struct ids_workspace *ws, void *data)
 {
-	char ***v = data;
-	size_t n = 0;
-	char **grown;
-
-	if (!ws->managed)
-		return 0;
-	while ((*v)[n])
-		n++;
-	grown = realloc(*v, (n + 2) * sizeof(char *));
-	if (!grown)
-		return -ENOMEM;
-	*v = grown;
-	grown[n] = strdup(ws->name);
-	grown[n + 1] = NULL;
-	return grown[n] ? 0 : -ENOMEM;
+	return ws->managed ? ids_strv_push(data, ws->name) : 0;
 }
 
 int

@@ -31,14 +31,14 @@ ids_policy_grant_manual(struct ids_txn *t, const struct ids_identity_ctx *ctx, c
 	*why = NULL;
 	r = ids_pol_eval_init(&e, t, ctx, user_id, &res, "admin");
 	if (r == -ENOENT)
-		r = ids_pol_refuse(why, r, "no such user");
+		r = ids_why(why, r, "no such user");
 	if (r == 0 && (e.user->deleted || !e.user->active))
-		r = ids_pol_refuse(why, -EPERM, "%s is %s", e.user->login,
+		r = ids_why(why, -EPERM, "%s is %s", e.user->login,
 			   e.user->deleted ? "deleted" : "deactivated");
 	if (r == 0 && ids_workspace_get(t, workspace, &w) < 0)
-		r = ids_pol_refuse(why, -ENOENT, "no workspace \"%s\"", workspace);
+		r = ids_why(why, -ENOENT, "no workspace \"%s\"", workspace);
 	if (r == 0 && role && ids_role_get(t, role, &rr) < 0)
-		r = ids_pol_refuse(why, -ENOENT, "no role \"%s\"", role);
+		r = ids_why(why, -ENOENT, "no role \"%s\"", role);
 	ids_role_free(rr);
 	if (r == 0 && role && ids_grant_get(t, user_id, workspace, &g) == 0) {
 		/* Setting the role of an existing grant by hand. */
@@ -58,7 +58,7 @@ ids_policy_grant_manual(struct ids_txn *t, const struct ids_identity_ctx *ctx, c
 		r = ids_pol_give(&e, workspace, IDS_SOURCE_MANUAL, ctx->actor,
 			 role ? role : e.org->default_role);
 		if (r == 0 && res.n && res.decisions[0].outcome == IDS_OUTCOME_REFUSED_SEATS)
-			r = ids_pol_refuse(why, -ENOSPC, "%s: %s", workspace, res.decisions[0].detail);
+			r = ids_why(why, -ENOSPC, "%s: %s", workspace, res.decisions[0].detail);
 	}
 	ids_policy_result_clear(&res);
 	ids_pol_eval_clear(&e);
@@ -102,13 +102,13 @@ ids_policy_revoke_manual(struct ids_txn *t, const struct ids_identity_ctx *ctx, 
 	*why = NULL;
 	r = ids_pol_eval_init(&e, t, ctx, user_id, NULL, "admin");
 	if (r == -ENOENT)
-		r = ids_pol_refuse(why, r, "no such user");
+		r = ids_why(why, r, "no such user");
 	if (r == 0 && ids_grant_get(t, user_id, workspace, &g) < 0)
-		r = ids_pol_refuse(why, -ENOENT, "%s does not hold workspace \"%s\"", e.user->login,
+		r = ids_why(why, -ENOENT, "%s does not hold workspace \"%s\"", e.user->login,
 			   workspace);
 	for (size_t i = 0; r == 0 && i < g->n_sources; i++)
 		if (ids_source_is_idp(g->sources[i].kind))
-			r = ids_pol_refuse(why, -EPERM,
+			r = ids_why(why, -EPERM,
 				   "%s holds \"%s\" through %s: remove them from that group in the "
 				   "IdP",
 				   e.user->login, workspace,
@@ -134,7 +134,7 @@ ids_policy_set_role_mode(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 	if (r < 0 || org->role_mode == mode)
 		return r;
 	if (mode == IDS_ROLE_MODE_SCIM && !confirmed)
-		return ids_pol_refuse(why, -EPERM,
+		return ids_why(why, -EPERM,
 			      "switching the role mode from sso to scim recomputes every role from "
 			      "the IdP and erases roles set by hand; this cannot be undone "
 			      "(confirm to proceed)");

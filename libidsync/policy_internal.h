@@ -29,7 +29,6 @@ struct ids_pol_grant_list {
 	size_t n;
 };
 
-int ids_pol_refuse(char **why, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int ids_pol_eval_init(struct ids_pol_eval *e, struct ids_txn *t, const struct ids_identity_ctx *ctx,
 	      const char *user_id, struct ids_policy_result *res, const char *cause);
 void ids_pol_eval_clear(struct ids_pol_eval *e);

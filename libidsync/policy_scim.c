@@ -195,21 +195,7 @@ ids_policy_sync_scim(struct ids_txn *t, const struct ids_identity_ctx *ctx, cons
 static int
 collect_user_ids(const struct ids_user *u, void *data)
 {
-	char ***v = data;
-	size_t n = 0;
-	char **grown;
-
-	if (u->deleted || !u->active)
-		return 0;
-	while ((*v)[n])
-		n++;
-	grown = realloc(*v, (n + 2) * sizeof(char *));
-	if (!grown)
-		return -ENOMEM;
-	*v = grown;
-	grown[n] = strdup(u->id);
-	grown[n + 1] = NULL;
-	return grown[n] ? 0 : -ENOMEM;
+	return u->deleted || !u->active ? 0 : ids_strv_push(data, u->id);
 }
 
 int

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * NULL-terminated string vectors. Small helpers with no knowledge of idsync.
+ * NULL-terminated string vectors and small string helpers (lowercasing, the
+ * "why" sentences of refusals). No knowledge of idsync's records.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,4 +81,44 @@ ids_strv_free(char **v)
 		free(v[i]);
 	free(v);
 	return NULL;
+}
+
+int
+ids_strv_push(char ***v, const char *s)
+{
+	size_t n = 0;
+	char **grown;
+
+	while (*v && (*v)[n])
+		n++;
+	grown = realloc(*v, (n + 2) * sizeof(char *));
+	if (!grown)
+		return -ENOMEM;
+	*v = grown;
+	grown[n] = strdup(s);
+	grown[n + 1] = NULL;
+	return grown[n] ? 0 : -ENOMEM;
+}
+
+char *
+ids_strdup_lower(const char *s)
+{
+	char *d = strdup(s);
+
+	for (char *p = d; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return d;
+}
+
+int
+ids_why(char **why, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(why, fmt, ap) < 0)
+		*why = NULL;
+	va_end(ap);
+	return r;
 }

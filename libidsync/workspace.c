@@ -19,21 +19,6 @@
 #include "libidsync/strv.h"
 #include "libidsync/workspace.h"
 
-static int
-refuse(char **why, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int
-refuse(char **why, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(why, fmt, ap) < 0)
-		*why = NULL;
-	va_end(ap);
-	return r;
-}
-
 /* Collects the distinct group names that the roles give in workspace ws. */
 struct names_ctx {
 	const char *ws;
@@ -93,17 +78,17 @@ check_group_name(struct ids_txn *t, const struct ids_identity_ctx *ctx, const ch
 	struct ids_val v;
 
 	if (ids_name_check(name, &problem) < 0)
-		return refuse(why, -EINVAL, "group name \"%s\" %s", name, problem);
+		return ids_why(why, -EINVAL, "group name \"%s\" %s", name, problem);
 	if (ids_name_reserved(ctx->cfg, name))
-		return refuse(why, -EEXIST, "group name \"%s\" is a reserved system name", name);
+		return ids_why(why, -EEXIST, "group name \"%s\" is a reserved system name", name);
 	file = ctx->lf ? ids_localfiles_name_owner(ctx->lf, name) : NULL;
 	if (file)
-		return refuse(why, -EEXIST, "group name \"%s\" already exists in %s on this host",
+		return ids_why(why, -EEXIST, "group name \"%s\" already exists in %s on this host",
 			      name, file);
 	if (ids_txn_get_str(t, IDS_DB_UNIX_GROUPS, name, &v) == 0)
-		return refuse(why, -EEXIST, "group \"%s\" already exists", name);
+		return ids_why(why, -EEXIST, "group \"%s\" already exists", name);
 	if (ids_txn_get_str(t, IDS_DB_USER_BY_LOGIN, name, &v) == 0)
-		return refuse(why, -EEXIST,
+		return ids_why(why, -EEXIST,
 			      "group name \"%s\" is a user's login (and private group)", name);
 	return 0;
 }
@@ -118,7 +103,7 @@ ids_workspace_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 
 	*why = NULL;
 	if (ids_txn_get_str(t, IDS_DB_WORKSPACES, in->name, &v) == 0)
-		return refuse(why, -EEXIST, "workspace \"%s\" already exists", in->name);
+		return ids_why(why, -EEXIST, "workspace \"%s\" already exists", in->name);
 	r = ids_roles_seed_defaults(t);
 	if (r < 0)
 		return r;
@@ -144,7 +129,7 @@ ids_workspace_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 		if (want) {
 			r = ids_idalloc_claim(t, ctx->lf, IDS_ID_GROUP, want, seed, nc.names[i]);
 			if (r == -EEXIST)
-				r = refuse(why, r, "gid %u for group \"%s\" is already in use", want,
+				r = ids_why(why, r, "gid %u for group \"%s\" is already in use", want,
 					   nc.names[i]);
 			g.gid = want;
 		} else {
@@ -155,7 +140,7 @@ ids_workspace_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 			r = ids_unix_group_put(t, &g);
 	}
 	if (r == -EINVAL && !*why)
-		r = refuse(why, r, "no role gives the group \"{ws}\"");
+		r = ids_why(why, r, "no role gives the group \"{ws}\"");
 	if (r == 0) {
 		struct ids_workspace ws = {(char *)in->name, 0,       in->managed, (char *)in->dir,
 					   in->seats,        in->seats_ro, ctx->now};
