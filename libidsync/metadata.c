@@ -213,6 +213,10 @@ ids_metadata_parse(const char *data, size_t size, struct ids_idp_metadata *out, 
 		return refuse(why, "the file is empty");
 	if (size > IDS_METADATA_MAX_BYTES)
 		return refuse(why, "larger than %d bytes", IDS_METADATA_MAX_BYTES);
+	/* A DTD is refused before libxml2 sees it: metadata never needs one, and entity
+	 * tricks (billion laughs, external entities) all need one. */
+	if (memmem(data, size, "<!DOCTYPE", 9))
+		return refuse(why, "the document has a DTD, which metadata never needs");
 	/* No network, no DTD loading, no entity substitution (XML_PARSE_NOENT is not set). */
 	doc = xmlReadMemory(data, (int)size, "metadata.xml", NULL,
 			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
