@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IdP metadata import: real IdP certificates (shared/interop) inside
+ * IdP metadata import: real IdP certificates (tests/data/certs, from Okta and
+ * Entra ID) inside
  * metadata documents, and every kind of bad document refused with a reason.
  */
 #include <criterion/criterion.h>
@@ -10,7 +11,7 @@
 
 #include "libidsync/metadata.h"
 
-/* The base64 body of a PEM certificate from shared/interop/saml/certs (malloc'd). */
+/* The base64 body of a PEM certificate in tests/data/certs (malloc'd). */
 static char *
 cert_b64(const char *name)
 {
@@ -19,7 +20,7 @@ cert_b64(const char *name)
 	FILE *f;
 
 	cr_assert_not_null(root, "IDS_SOURCE_ROOT is not set (meson test sets it)");
-	snprintf(path, sizeof(path), "%s/../shared/interop/saml/certs/%s", root, name);
+	snprintf(path, sizeof(path), "%s/tests/data/certs/%s", root, name);
 	f = fopen(path, "r");
 	cr_assert_not_null(f, "no %s", path);
 	while (fgets(line, sizeof(line), f))
