@@ -20,7 +20,19 @@ ninja -C "$build"
 # halt_on_error: a sanitizer report fails the test; detect_leaks catches leaks in the core.
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-meson test -C "$build" --print-errorlogs --num-processes 2
+summary=$(mktemp)
+status=0
+meson test -C "$build" --print-errorlogs --num-processes 2 | tee "$summary" || status=$?
+# One closing line in the plain "N passed, N failed" form, counted by meson.
+passed=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$summary")
+failed=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$summary")
+skipped=$(sed -n 's/^Skipped: *\([0-9]*\).*/\1/p' "$summary")
+rm -f "$summary"
+closing="tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+if [ "$status" -ne 0 ]; then
+	echo "$closing"
+	exit "$status"
+fi
 
 if [ "$quick" != "--quick" ]; then
 	scripts/static-analysis.sh
@@ -29,3 +41,4 @@ if [ "$quick" != "--quick" ]; then
 	fi
 fi
 echo "all idsync tests passed"
+echo "$closing"
