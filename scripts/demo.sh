@@ -89,13 +89,12 @@ nss_so="$top/build-demo/nss_idsync/libnss_idsync.so.2"
 if [ -f "$nss_so" ] && [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 	say "Real glibc in a private mount namespace: getent and id through nsswitch.conf"
 	printf 'passwd: files idsync\ngroup: files idsync\nshadow: files\n' >"$demo/nsswitch.conf"
-	libdir=$(dirname "$(find /lib /usr/lib -name 'libnss_files.so.2' 2>/dev/null | head -n 1)")
+	# glibc finds NSS modules through the dynamic linker: LD_LIBRARY_PATH points it at the
+	# build, so nothing is installed on the host.
 	unshare -m sh -c "
 		mount --make-rprivate /
 		mount --bind '$demo/nsswitch.conf' /etc/nsswitch.conf
-		touch '$demo/libnss_idsync.so.2'
-		mount --bind '$nss_so' '$libdir/libnss_idsync.so.2' 2>/dev/null ||
-			{ cp '$nss_so' '$demo/so'; mount --bind '$demo/so' '$libdir/libnss_idsync.so.2'; }
+		export LD_LIBRARY_PATH='$(dirname "$nss_so")'
 		export IDSYNC_NSS_SNAPSHOT='$demo/nss.mdb'
 		echo '\$ getent passwd ada.lovelace'; getent passwd ada.lovelace
 		echo '\$ getent group build';         getent group build
