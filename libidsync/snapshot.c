@@ -507,10 +507,11 @@ out:
 	return r;
 }
 
-/* Writes the generation word after the rename (see snapshot_format.h). */
+/* Counts one more publication in the generation word, after the rename (snapshot_format.h). */
 static int
-bump_gen_file(const char *path, uint64_t generation)
+bump_gen_file(const char *path)
 {
+	uint64_t word = 0;
 	_cleanup_free_ char *gen_path = NULL;
 	_cleanup_close_ int fd = -1;
 	struct stat st;
@@ -526,7 +527,11 @@ bump_gen_file(const char *path, uint64_t generation)
 		return -errno;
 	if (fchmod(fd, 0644) < 0)
 		return -errno;
-	if (pwrite(fd, &generation, sizeof(generation), 0) != (ssize_t)sizeof(generation))
+	/* Read-modify-write under the publication lock: the word only grows. */
+	if (pread(fd, &word, sizeof(word), 0) != (ssize_t)sizeof(word))
+		word = 0;
+	word++;
+	if (pwrite(fd, &word, sizeof(word), 0) != (ssize_t)sizeof(word))
 		return -EIO;
 	return 0;
 }
@@ -624,7 +629,7 @@ ids_snapshot_publish(struct ids_store *s, const struct ids_config *cfg, bool for
 	}
 	r = fsync_dir_of(cfg->snapshot_path);
 	if (r == 0)
-		r = bump_gen_file(cfg->snapshot_path, generation);
+		r = bump_gen_file(cfg->snapshot_path);
 	if (r == 0 && stats)
 		*stats = (struct ids_snapshot_stats){generation, (uint32_t)b.n_users,
 						     (uint32_t)(b.n_users + b.n_groups), true};

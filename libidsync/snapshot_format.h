@@ -24,9 +24,10 @@
  * order is numeric order (enumeration by id).
  *
  * Beside the snapshot, "<snapshot>.gen" is a file of IDS_SNAP_GEN_SIZE bytes
- * whose first 8 hold the generation of the snapshot in place (u64,
- * written after the rename). A reader maps it and re-opens the snapshot when
- * the word differs from the generation it has open: no system call per lookup.
+ * whose first 8 count publications (u64, incremented after each rename,
+ * forced republications included). A reader maps it, notes the word before
+ * it opens the snapshot, and re-opens when the word changes: no system call
+ * per lookup.
  */
 #ifndef IDS_SNAPSHOT_FORMAT_H
 #define IDS_SNAPSHOT_FORMAT_H

@@ -38,6 +38,9 @@ nss_status_from(int r, int *errnop)
 	case -EAGAIN:
 		*errnop = EAGAIN;
 		return NSS_STATUS_TRYAGAIN;
+	case -ENODATA: /* no snapshot at all */
+		*errnop = ENOENT;
+		return NSS_STATUS_UNAVAIL;
 	default:
 		*errnop = r == -EBADMSG ? EBADMSG : -r;
 		return NSS_STATUS_UNAVAIL;

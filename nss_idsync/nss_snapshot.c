@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Opens the snapshot read-only (MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR),
- * keeps it open, and re-opens it when the generation word in "<path>.gen"
- * changes (no system call per lookup), when the process forked, or, without
+ * keeps it open, and re-opens it when the publication counter in
+ * "<path>.gen" changes (no system call per lookup), when the process forked, or, without
  * a generation file, when a once-a-second stat sees a new inode. Refuses a
  * snapshot of another format or shorter than its own meta page says, so a
  * truncated file never becomes a SIGBUS in the host process.
@@ -35,13 +35,14 @@ static const char *const db_names[NSS_DB_COUNT] = {
 static struct {
 	MDB_env *env;
 	MDB_dbi dbi[NSS_DB_COUNT];
-	uint64_t generation;
+	uint64_t seen_word; /* the generation word when this snapshot was opened */
+	int error;          /* why the last open failed (0: it did not) */
 	bool enumerate;
 	dev_t dev;
 	ino_t ino;
 	pid_t pid;
 	const volatile uint64_t *gen_word; /* mapping of <path>.gen, or NULL */
-	struct timespec checked;           /* last stat when there is no gen_word */
+	long checked;                      /* second of the last stat when there is no gen_word */
 } snap;
 static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -70,7 +71,9 @@ atfork_parent(void)
 static void
 atfork_child(void)
 {
-	pthread_rwlock_unlock(&lock);
+	/* Not unlock: glibc would take the child's new thread id for a reader and leave the
+	 * lock write-held. A fresh lock; the pid check re-opens the snapshot. */
+	pthread_rwlock_init(&lock, NULL);
 }
 
 static void
@@ -140,7 +143,9 @@ open_locked(void)
 	close_locked();
 	snap.pid = getpid();
 	map_gen_word(path);
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &snap.checked);
+	/* The word first: a publication racing this open makes the next lookup re-open. */
+	if (snap.gen_word)
+		snap.seen_word = __atomic_load_n(snap.gen_word, __ATOMIC_ACQUIRE);
 	r = from_mdb(mdb_env_create(&snap.env));
 	if (r == 0)
 		r = from_mdb(mdb_env_set_maxdbs(snap.env, 8));
@@ -168,8 +173,6 @@ open_locked(void)
 		k = (MDB_val){10, "generation"};
 		if (mdb_get(txn, meta, &k, &v) != 0 || v.mv_size != sizeof(uint64_t))
 			r = -EBADMSG;
-		else
-			memcpy(&snap.generation, v.mv_data, sizeof(uint64_t));
 	}
 	if (r == 0) {
 		k = (MDB_val){9, "enumerate"};
@@ -182,16 +185,18 @@ open_locked(void)
 	if (txn)
 		mdb_txn_abort(txn);
 	if (r < 0) {
+		/* Keep the word's mapping: the next publication bumps it and the open is retried
+		 * then, not on every lookup. */
 		const volatile uint64_t *gw = snap.gen_word;
-		struct timespec checked = snap.checked;
-		snap.gen_word = NULL; /* keep it: a later publication bumps it and we retry */
+		uint64_t seen = snap.seen_word;
+		long checked = snap.checked;
+		snap.gen_word = NULL;
 		close_locked();
 		snap.gen_word = gw;
+		snap.seen_word = seen;
 		snap.checked = checked;
 		snap.pid = getpid();
-		/* Retry when the publisher next bumps the word, not on every lookup. */
-		if (gw)
-			snap.generation = __atomic_load_n(gw, __ATOMIC_ACQUIRE);
+		snap.error = r;
 		return r;
 	}
 	snap.dev = st.st_dev;
@@ -199,9 +204,13 @@ open_locked(void)
 	return 0;
 }
 
-/* Whether the open snapshot (or its absence) is stale. Called with the read lock held. */
+/*
+ * Whether the open snapshot (or its absence) is stale. With rate_limit (the
+ * read-locked fast path), a missing generation file means one stat a second
+ * at most; the write-locked re-check passes false and always looks.
+ */
 static bool
-stale_locked(void)
+stale_locked(bool rate_limit)
 {
 	struct timespec now;
 	struct stat st;
@@ -209,12 +218,11 @@ stale_locked(void)
 	if (snap.pid != getpid())
 		return true;
 	if (snap.gen_word)
-		return __atomic_load_n(snap.gen_word, __ATOMIC_ACQUIRE) != snap.generation;
-	/* No generation file (or no snapshot yet): look at the file at most once a second. */
+		return __atomic_load_n(snap.gen_word, __ATOMIC_ACQUIRE) != snap.seen_word;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	if (now.tv_sec == snap.checked.tv_sec)
+	if (rate_limit && __atomic_exchange_n(&snap.checked, (long)now.tv_sec, __ATOMIC_RELAXED) ==
+				  (long)now.tv_sec)
 		return false;
-	snap.checked = now;
 	if (stat(snapshot_path(), &st) != 0)
 		return snap.env != NULL;
 	return !snap.env || st.st_ino != snap.ino || st.st_dev != snap.dev;
@@ -227,18 +235,20 @@ nss_snap_begin(struct nss_read *rd)
 
 	pthread_once(&once, init_once);
 	pthread_rwlock_rdlock(&lock);
-	if (stale_locked()) {
+	if (stale_locked(true)) {
 		pthread_rwlock_unlock(&lock);
 		pthread_rwlock_wrlock(&lock);
 		/* Another thread may have re-opened it meanwhile. */
-		r = stale_locked() ? open_locked() : 0;
+		r = stale_locked(false) ? open_locked() : 0;
 		pthread_rwlock_unlock(&lock);
 		pthread_rwlock_rdlock(&lock);
 		(void)r;
 	}
 	if (!snap.env || snap.pid != getpid()) {
+		r = snap.error ? snap.error : -ENOENT;
 		pthread_rwlock_unlock(&lock);
-		return -ENOENT;
+		/* No snapshot, or one we refuse: UNAVAIL, so "files" keeps answering. */
+		return r == -ENOENT ? -ENODATA : r;
 	}
 	r = from_mdb(mdb_txn_begin(snap.env, NULL, MDB_RDONLY, &rd->txn));
 	if (r < 0) {

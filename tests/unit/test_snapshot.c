@@ -273,8 +273,13 @@ Test(snapshot, publish_skips_when_current_and_generation_file_follows)
 	cr_assert_not_null(g);
 	cr_assert_eq(fread(&word, sizeof(word), 1, g), 1);
 	fclose(g);
-	cr_assert_eq(word, gen);
+	cr_assert_eq(word, 1, "the word counts publications: one so far");
 	cr_assert_eq(gen, st.generation);
+	cr_assert_eq(ids_snapshot_publish(f.store, f.cfg, true, &st), 0);
+	g = fopen(path, "r");
+	cr_assert_eq(fread(&word, sizeof(word), 1, g), 1);
+	fclose(g);
+	cr_assert_eq(word, 2, "a forced publication must tell readers too");
 }
 
 /* ---- readers against publishers ---- */
