@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <strings.h>
 
 #include "libidsync/cleanup.h"
@@ -196,6 +199,12 @@ apply_value(struct ids_config *c, const struct key_def *k, const char *value, ch
 
 	if (has_control_chars(value))
 		return fail(error, "%s: value contains control characters", k->name);
+	/* What idsync.conf could not hold (inih strips blanks and cuts at " ;") is refused, so
+	 * that every configuration can be written back as a file. */
+	if (*value == ' ' || (*value && value[strlen(value) - 1] == ' ') || strstr(value, " ;"))
+		return fail(error, "%s: \"%s\" has surrounding blanks or \" ;\", which "
+				   "idsync.conf cannot hold",
+			    k->name, value);
 	switch (k->type) {
 	case KEY_PATH:
 	case KEY_STRING: {
@@ -272,7 +281,8 @@ ids_config_set(struct ids_config *c, const char *key, const char *value, const c
 struct load_ctx {
 	struct ids_config *cfg;
 	const char *path;
-	FILE *f;
+	const char *data; /* the whole file */
+	size_t size, pos; /* and how far the reader got */
 	unsigned line;      /* line most recently read */
 	bool line_too_long; /* that line did not fit the reader's buffer */
 	unsigned seen_line[IDS_ARRAY_SIZE(keys)];
@@ -313,39 +323,45 @@ add_error(struct load_ctx *ctx, const char *fmt, ...)
 	ctx->errors_len += n + 1;
 }
 
-/* inih reader: counts lines so that the handler can name the line at fault. */
+/*
+ * inih reader over the file in memory: counts lines so that the handler can
+ * name the line at fault, and refuses what inih would silently misread (a NUL
+ * byte, an over-long line, an indented continuation line), keeping the line
+ * numbers of everything after it right.
+ */
 static char *
 read_line(char *buf, int size, void *stream)
 {
 	struct load_ctx *ctx = stream;
-	char *s = fgets(buf, size, ctx->f);
-	size_t n;
-	int c;
+	const char *start = ctx->data + ctx->pos, *nl;
+	size_t len, indent;
 
-	if (!s)
+	if (ctx->pos >= ctx->size)
 		return NULL;
+	nl = memchr(start, '\n', ctx->size - ctx->pos);
+	len = nl ? (size_t)(nl - start) + 1 : ctx->size - ctx->pos;
+	ctx->pos += len;
 	ctx->line++;
-	n = strlen(s);
-	/* An indented line would continue the previous value (inih's multi-line values): a
-	 * trap in a file people edit by hand, so it is an error here. */
-	if ((s[0] == ' ' || s[0] == '\t') && s[strspn(s, " \t\r\n")] != '\0' &&
-	    s[strspn(s, " \t")] != ';' && s[strspn(s, " \t")] != '#') {
+	buf[0] = '\n';
+	buf[1] = '\0';
+	if (memchr(start, '\0', len)) {
+		add_error(ctx, "%s:%u: NUL byte in the line", ctx->path, ctx->line);
+		return buf;
+	}
+	indent = strspn(start, " \t");
+	if (indent && indent < len && !strchr("\r\n;#", start[indent])) {
 		add_error(ctx, "%s:%u: indented line (continuation lines are not supported)",
 			  ctx->path, ctx->line);
-		s[0] = '\n';
-		s[1] = '\0';
-		return s;
+		return buf;
 	}
-	if (n > 0 && s[n - 1] != '\n' && !feof(ctx->f)) {
-		/* Longer than inih's line buffer: report it and skip the rest. */
+	if (len + 1 > (size_t)size) {
 		add_error(ctx, "%s:%u: line longer than %d characters", ctx->path, ctx->line,
 			  size - 2);
-		while ((c = fgetc(ctx->f)) != EOF && c != '\n')
-			;
-		s[0] = '\n';
-		s[1] = '\0';
+		return buf;
 	}
-	return s;
+	memcpy(buf, start, len);
+	buf[len] = '\0';
+	return buf;
 }
 
 static int
@@ -388,27 +404,57 @@ on_pair(void *user, const char *section, const char *name, const char *value)
 	return 1;
 }
 
+/* Reads a whole regular file of at most 1 MiB. */
+static int
+slurp(const char *path, char **data, size_t *size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EISDIR;
+	if (st.st_size > 1024 * 1024)
+		return -EFBIG;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	while (got < (size_t)st.st_size && (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	*data = TAKE_PTR(buf);
+	*size = got;
+	return 0;
+}
+
 int
 ids_config_load(const char *path, struct ids_config **out, char **errors)
 {
 	struct load_ctx ctx = {.path = path};
-	_cleanup_free_ char *check_msg = NULL;
+	_cleanup_free_ char *check_msg = NULL, *data = NULL;
 	int r;
 
 	*errors = NULL;
 	ctx.cfg = ids_config_new_defaults();
 	if (!ctx.cfg)
 		return -ENOMEM;
-	ctx.f = fopen(path, "re");
-	if (!ctx.f) {
-		r = -errno;
-		add_error(&ctx, "%s: cannot read: %s", path, strerror(-r));
+	r = slurp(path, &data, &ctx.size);
+	if (r < 0) {
+		add_error(&ctx, "%s: cannot read: %s", path,
+			  r == -EISDIR ? "not a regular file"
+				       : r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
 		*errors = ctx.errors;
 		ids_config_free(ctx.cfg);
-		return r;
+		return r == -EISDIR || r == -EFBIG ? -EINVAL : r;
 	}
+	ctx.data = data;
 	r = ini_parse_stream(read_line, &ctx, on_pair, &ctx);
-	fclose(ctx.f);
 	if (r > 0)
 		/* inih's own syntax errors: a line that is neither [section] nor key = value. */
 		add_error(&ctx, "%s:%d: syntax error (expected [section] or key = value)", path, r);
@@ -437,8 +483,9 @@ path_is_inside(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
 
-	while (n > 1 && dir[n - 1] == '/')
+	while (n > 0 && dir[n - 1] == '/')
 		n--;
+	/* n == 0: the directory is "/", which holds every path. */
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
