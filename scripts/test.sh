@@ -22,11 +22,15 @@ export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 summary=$(mktemp)
 status=0
-meson test -C "$build" --print-errorlogs --num-processes 2 | tee "$summary" || status=$?
+# Not a pipeline: sh has no pipefail, and the status must be meson's, not tee's.
+meson test -C "$build" --print-errorlogs --num-processes 2 >"$summary" 2>&1 || status=$?
+cat "$summary"
 # One closing line in the plain "N passed, N failed" form, counted by meson.
 passed=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$summary")
 failed=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$summary")
 skipped=$(sed -n 's/^Skipped: *\([0-9]*\).*/\1/p' "$summary")
+timeouts=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$summary")
+failed=$((${failed:-0} + ${timeouts:-0}))
 rm -f "$summary"
 closing="tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 if [ "$status" -ne 0 ]; then
