@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reads SAML 2.0 IdP metadata (metadata.h): entity id, signing
- * certificates, sign-in URL. libxml2 without network, DTDs or entity
- * expansion; every certificate must parse as X.509 before it is returned.
+ * Reads SAML 2.0 IdP metadata (metadata.h) for "idsyncctl org import-metadata":
+ * entity id, signing certificates, sign-in URL. Never touches the network or
+ * a file, and stops at any DTD, so no entity is declared, loaded or expanded.
  */
 #include <errno.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlversion.h>
+#include <limits.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,37 +24,21 @@
 #include "libidsync/metadata.h"
 #include "libidsync/strv.h"
 
-#define NS_MD "urn:oasis:names:tc:SAML:2.0:metadata"
-#define NS_DS "http://www.w3.org/2000/09/xmldsig#"
+#define NS_MD            "urn:oasis:names:tc:SAML:2.0:metadata"
+#define NS_DS            "http://www.w3.org/2000/09/xmldsig#"
 #define BINDING_REDIRECT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
-#define BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
-
-static int
-refuse(char **why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-refuse(char **why, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	if (msg && asprintf(why, "metadata: %s", msg) < 0)
-		*why = NULL;
-	free(msg);
-	return -EINVAL;
-}
+#define BINDING_POST     "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+#define ENTITY_ID_MAX    1024 /* SAML core 8.3.6 */
 
 static bool
 is(const xmlNode *n, const char *ns, const char *name)
 {
-	return n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-	       strcmp((const char *)n->ns->href, ns) == 0 && strcmp((const char *)n->name, name) == 0;
+	return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
+	       strcmp((const char *)n->ns->href, ns) == 0 &&
+	       strcmp((const char *)n->name, name) == 0;
 }
 
+/* The first child element ns:name of parent (NULL-safe, for chains). */
 static xmlNode *
 child(xmlNode *parent, const char *ns, const char *name)
 {
@@ -60,34 +48,48 @@ child(xmlNode *parent, const char *ns, const char *name)
 	return NULL;
 }
 
-/* base64 (whitespace allowed) to DER, then PEM; NULL when it is not an X.509 certificate. */
-static char *
-cert_to_pem(const char *b64)
+static unsigned
+count_children(xmlNode *parent, const char *ns, const char *name)
+{
+	unsigned n = 0;
+
+	for (xmlNode *c = parent->children; c; c = c->next)
+		if (is(c, ns, name))
+			n++;
+	return n;
+}
+
+/*
+ * base64 (XML whitespace allowed) to DER to PEM. 0 and *pem (malloc'd),
+ * -EINVAL when it is not exactly one X.509 certificate, or -ENOMEM.
+ */
+static int
+cert_to_pem(const char *b64, char **pem)
 {
 	size_t n = strlen(b64), k = 0;
 	_cleanup_free_ char *clean = malloc(n + 1);
 	_cleanup_free_ unsigned char *der = NULL;
 	const unsigned char *p;
-	X509 *x = NULL;
-	BIO *out = NULL;
-	char *pem = NULL, *data;
-	int len;
+	X509 *x;
+	BIO *out;
+	char *data;
 	long plen;
+	int len, r = -ENOMEM;
 
 	if (!clean)
-		return NULL;
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		if (b64[i] != ' ' && b64[i] != '\n' && b64[i] != '\r' && b64[i] != '\t')
 			clean[k++] = b64[i];
 	clean[k] = '\0';
-	if (k == 0 || k % 4 != 0)
-		return NULL;
-	der = malloc(k / 4 * 3 + 1);
+	if (k == 0 || k % 4 != 0 || k > INT_MAX)
+		return -EINVAL;
+	der = malloc(k / 4 * 3);
 	if (!der)
-		return NULL;
+		return -ENOMEM;
 	len = EVP_DecodeBlock(der, (const unsigned char *)clean, (int)k);
 	if (len <= 0)
-		return NULL;
+		return -EINVAL;
 	/* EVP_DecodeBlock counts padding as data: drop it. */
 	if (clean[k - 1] == '=')
 		len--;
@@ -95,16 +97,19 @@ cert_to_pem(const char *b64)
 		len--;
 	p = der;
 	x = d2i_X509(NULL, &p, len);
+	/* Trailing bytes after the certificate are refused too: one certificate, nothing else. */
 	if (!x || p != der + len) {
 		X509_free(x);
-		return NULL;
+		return -EINVAL;
 	}
 	out = BIO_new(BIO_s_mem());
-	if (out && PEM_write_bio_X509(out, x) && (plen = BIO_get_mem_data(out, &data)) > 0)
-		pem = strndup(data, (size_t)plen);
+	if (out && PEM_write_bio_X509(out, x) && (plen = BIO_get_mem_data(out, &data)) > 0) {
+		*pem = strndup(data, (size_t)plen);
+		r = *pem ? 0 : -ENOMEM;
+	}
 	BIO_free(out);
 	X509_free(x);
-	return pem;
+	return r;
 }
 
 static int
@@ -126,31 +131,17 @@ add_cert(struct ids_idp_metadata *md, char *pem)
 	return 0;
 }
 
+/* Signing certificates of the IDPSSODescriptor: use="signing" or no use. */
 static int
-read_idp(xmlNode *entity, struct ids_idp_metadata *md, char **why)
+read_certificates(xmlNode *idp, struct ids_idp_metadata *md, char **why)
 {
-	xmlNode *idp = child(entity, NS_MD, "IDPSSODescriptor");
 	unsigned index = 0;
-	xmlChar *id;
-	int r;
 
-	if (!idp)
-		return refuse(why, "the EntityDescriptor has no IDPSSODescriptor (is this an IdP's "
-				   "metadata?)");
-	id = xmlGetProp(entity, (const xmlChar *)"entityID");
-	if (!id || !*id) {
-		xmlFree(id);
-		return refuse(why, "the EntityDescriptor has no entityID");
-	}
-	md->entity_id = strdup((const char *)id);
-	xmlFree(id);
-	if (!md->entity_id)
-		return -ENOMEM;
 	for (xmlNode *kd = idp->children; kd; kd = kd->next) {
-		xmlChar *use;
+		xmlChar *use, *text;
 		xmlNode *cert;
-		xmlChar *text;
-		char *pem;
+		char *pem = NULL;
+		int r;
 
 		if (!is(kd, NS_MD, "KeyDescriptor"))
 			continue;
@@ -161,93 +152,229 @@ read_idp(xmlNode *entity, struct ids_idp_metadata *md, char **why)
 			continue; /* encryption keys do not sign assertions */
 		}
 		xmlFree(use);
+		/* The first certificate only: others in KeyInfo are its issuers, not signers. */
 		cert = child(child(child(kd, NS_DS, "KeyInfo"), NS_DS, "X509Data"), NS_DS,
 			     "X509Certificate");
 		if (!cert)
-			return refuse(why, "KeyDescriptor %u has no ds:X509Certificate", index);
+			return ids_why(why, -EINVAL,
+				       "metadata: KeyDescriptor %u has no "
+				       "ds:KeyInfo/ds:X509Data/ds:X509Certificate (namespace %s)",
+				       index, NS_DS);
 		text = xmlNodeGetContent(cert);
-		pem = text ? cert_to_pem((const char *)text) : NULL;
+		if (!text)
+			return -ENOMEM;
+		r = cert_to_pem((const char *)text, &pem);
 		xmlFree(text);
-		if (!pem)
-			return refuse(why, "the certificate in KeyDescriptor %u does not parse as X.509",
-				      index);
+		if (r == -EINVAL)
+			return ids_why(why, r,
+				       "metadata: the certificate in KeyDescriptor %u does not "
+				       "parse as X.509",
+				       index);
+		if (r < 0)
+			return r;
 		r = add_cert(md, pem);
 		if (r < 0)
 			return r;
 	}
 	if (!md->certificates)
-		return refuse(why, "the IDPSSODescriptor has no signing certificate");
-	/* Prefer the redirect binding for the sign-in URL, else POST. */
-	for (int pass = 0; pass < 2 && !md->sso_url; pass++)
+		return ids_why(why, -EINVAL,
+			       "metadata: the IDPSSODescriptor has no signing certificate "
+			       "(a KeyDescriptor with use=\"signing\" or no use)");
+	return 0;
+}
+
+/* The sign-in URL: the HTTP-Redirect binding if there is one, else HTTP-POST. */
+static int
+read_sso_url(xmlNode *idp, struct ids_idp_metadata *md)
+{
+	static const char *const bindings[] = {BINDING_REDIRECT, BINDING_POST};
+
+	for (size_t b = 0; b < 2 && !md->sso_url; b++)
 		for (xmlNode *s = idp->children; s && !md->sso_url; s = s->next) {
 			xmlChar *binding, *loc;
+			bool take;
 			if (!is(s, NS_MD, "SingleSignOnService"))
 				continue;
 			binding = xmlGetProp(s, (const xmlChar *)"Binding");
 			loc = xmlGetProp(s, (const xmlChar *)"Location");
-			if (binding && loc &&
-			    strcmp((const char *)binding, pass ? BINDING_POST : BINDING_REDIRECT) == 0) {
+			take = binding && loc && *loc &&
+			       strcmp((const char *)binding, bindings[b]) == 0;
+			if (take)
 				md->sso_url = strdup((const char *)loc);
-				if (!md->sso_url) {
-					xmlFree(binding);
-					xmlFree(loc);
-					return -ENOMEM;
-				}
-			}
 			xmlFree(binding);
 			xmlFree(loc);
+			if (take && !md->sso_url)
+				return -ENOMEM;
 		}
 	return 0;
+}
+
+static int
+read_entity(xmlNode *entity, struct ids_idp_metadata *md, char **why)
+{
+	xmlNode *idp;
+	xmlChar *id;
+	unsigned n;
+	int r;
+
+	n = count_children(entity, NS_MD, "IDPSSODescriptor");
+	if (n == 0)
+		return ids_why(why, -EINVAL,
+			       "metadata: the EntityDescriptor has no IDPSSODescriptor%s",
+			       child(entity, NS_MD, "SPSSODescriptor")
+				       ? " (this is a service provider's metadata, not an IdP's)"
+				       : " (is this an IdP's metadata?)");
+	if (n > 1)
+		return ids_why(why, -EINVAL,
+			       "metadata: the EntityDescriptor has %u IDPSSODescriptors; "
+			       "expected one",
+			       n);
+	idp = child(entity, NS_MD, "IDPSSODescriptor");
+	id = xmlGetProp(entity, (const xmlChar *)"entityID");
+	if (!id || !*id || strlen((const char *)id) > ENTITY_ID_MAX) {
+		r = ids_why(why, -EINVAL, "metadata: the EntityDescriptor has %s entityID",
+			    id && *id ? "an over-long (> 1024 bytes)" : "no");
+		xmlFree(id);
+		return r;
+	}
+	md->entity_id = strdup((const char *)id);
+	xmlFree(id);
+	if (!md->entity_id)
+		return -ENOMEM;
+	r = read_certificates(idp, md, why);
+	if (r < 0)
+		return r;
+	return read_sso_url(idp, md);
+}
+
+/*
+ * SAX hook for <!DOCTYPE ...>: libxml2 calls it before it reads the internal
+ * subset, so stopping here means no entity is ever declared, whatever the
+ * document's encoding.
+ */
+static void
+on_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id, const xmlChar *system_id)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	(void)name, (void)external_id, (void)system_id;
+	*(bool *)ctxt->_private = true;
+	xmlStopParser(ctxt);
+}
+
+/* Why libxml2 gave up, for the admin: one line, printable ASCII, bounded. */
+static int
+not_xml(xmlParserCtxtPtr ctxt, char **why)
+{
+	const xmlError *e = xmlCtxtGetLastError(ctxt);
+	char msg[121] = "";
+	size_t k = 0;
+
+	if (e && e->code == XML_ERR_NO_MEMORY)
+		return -ENOMEM;
+	for (const char *p = e && e->message ? e->message : ""; *p && k < sizeof(msg) - 1; p++)
+		msg[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : ' ';
+	while (k > 0 && msg[k - 1] == ' ')
+		k--;
+	msg[k] = '\0';
+	if (!e || k == 0)
+		return ids_why(why, -EINVAL, "metadata: not well-formed XML");
+	return ids_why(why, -EINVAL, "metadata: not well-formed XML (line %d: %s)", e->line, msg);
+}
+
+/* Parses data into *doc: 0, -EINVAL with *why, or -ENOMEM. */
+static int
+parse_xml(const char *data, size_t size, xmlDoc **doc, char **why)
+{
+	static const char dtd[] = "metadata: the document has a DTD (<!DOCTYPE>), which metadata "
+				  "never needs";
+	xmlParserCtxtPtr ctxt;
+	bool saw_doctype = false;
+	int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+	int r;
+
+#if LIBXML_VERSION >= 21300
+	options |= XML_PARSE_NO_XXE;
+#endif
+	/* A cheap first line for the common (UTF-8) case; the SAX hook covers every encoding. */
+	if (memmem(data, size, "<!DOCTYPE", 9))
+		return ids_why(why, -EINVAL, "%s", dtd);
+	xmlInitParser();
+	ctxt = xmlCreateMemoryParserCtxt(data, (int)size);
+	if (!ctxt)
+		return -ENOMEM;
+	/* Not XML_PARSE_NOENT, DTDLOAD, DTDATTR or HUGE: no entity substitution, no loading. */
+	(void)xmlCtxtUseOptions(ctxt, options); /* returns the options it did not know: none */
+	/* Whatever a process-wide default says (xmlSubstituteEntitiesDefault() and the like). */
+	ctxt->replaceEntities = 0;
+	ctxt->loadsubset = 0;
+	ctxt->validate = 0;
+	ctxt->sax->internalSubset = on_doctype;
+	ctxt->sax->externalSubset = on_doctype;
+	ctxt->_private = &saw_doctype;
+	(void)xmlParseDocument(ctxt); /* the outcome is read from ctxt below */
+	if (saw_doctype || (ctxt->myDoc && (ctxt->myDoc->intSubset || ctxt->myDoc->extSubset)))
+		r = ids_why(why, -EINVAL, "%s", dtd);
+	else if (!ctxt->wellFormed || !ctxt->myDoc)
+		r = not_xml(ctxt, why);
+	else
+		r = 0;
+	if (r == 0)
+		*doc = ctxt->myDoc;
+	else
+		xmlFreeDoc(ctxt->myDoc);
+	ctxt->myDoc = NULL;
+	xmlFreeParserCtxt(ctxt);
+	return r;
 }
 
 int
 ids_metadata_parse(const char *data, size_t size, struct ids_idp_metadata *out, char **why)
 {
 	struct ids_idp_metadata md = {0};
-	xmlDoc *doc;
+	xmlDoc *doc = NULL;
 	xmlNode *root, *entity = NULL;
 	int r;
 
 	*why = NULL;
-	if (size == 0)
-		return refuse(why, "the file is empty");
+	if (!data || size == 0)
+		return ids_why(why, -EINVAL, "metadata: the file is empty");
 	if (size > IDS_METADATA_MAX_BYTES)
-		return refuse(why, "larger than %d bytes", IDS_METADATA_MAX_BYTES);
-	/* A DTD is refused before libxml2 sees it: metadata never needs one, and entity
-	 * tricks (billion laughs, external entities) all need one. */
-	if (memmem(data, size, "<!DOCTYPE", 9))
-		return refuse(why, "the document has a DTD, which metadata never needs");
-	/* No network, no DTD loading, no entity substitution (XML_PARSE_NOENT is not set). */
-	doc = xmlReadMemory(data, (int)size, "metadata.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc)
-		return refuse(why, "not well-formed XML");
-	if (doc->intSubset || doc->extSubset) {
-		xmlFreeDoc(doc);
-		return refuse(why, "the document has a DTD, which metadata never needs");
-	}
+		return ids_why(why, -EINVAL, "metadata: larger than %d bytes (1 MiB)",
+			       IDS_METADATA_MAX_BYTES);
+	r = parse_xml(data, size, &doc, why);
+	if (r < 0)
+		return r;
 	root = xmlDocGetRootElement(doc);
-	if (root && is(root, NS_MD, "EntityDescriptor")) {
+	if (is(root, NS_MD, "EntityDescriptor")) {
 		entity = root;
-	} else if (root && is(root, NS_MD, "EntitiesDescriptor")) {
-		unsigned n = 0;
-		for (xmlNode *c = root->children; c; c = c->next)
-			if (is(c, NS_MD, "EntityDescriptor") && child(c, NS_MD, "IDPSSODescriptor")) {
-				entity = c;
-				n++;
-			}
-		if (n != 1) {
-			xmlFreeDoc(doc);
-			return refuse(why, "the EntitiesDescriptor holds %u IdPs; give the metadata of "
-					   "exactly one",
-				      n);
-		}
+	} else if (is(root, NS_MD, "EntitiesDescriptor")) {
+		/* An aggregate is accepted only when there is no choice to make. */
+		unsigned n = count_children(root, NS_MD, "EntityDescriptor");
+		if (child(root, NS_MD, "EntitiesDescriptor"))
+			r = ids_why(why, -EINVAL,
+				    "metadata: the EntitiesDescriptor nests another one; give the "
+				    "metadata of exactly one IdP");
+		else if (n != 1)
+			r = ids_why(why, -EINVAL,
+				    "metadata: the EntitiesDescriptor holds %u EntityDescriptors; "
+				    "give the metadata of exactly one IdP",
+				    n);
+		else
+			entity = child(root, NS_MD, "EntityDescriptor");
+	} else if (root && root->ns && root->ns->href) {
+		r = ids_why(why, -EINVAL,
+			    "metadata: the root element is %s in namespace %.100s, not an "
+			    "EntityDescriptor in namespace %s",
+			    (const char *)root->name, (const char *)root->ns->href, NS_MD);
 	} else {
-		xmlFreeDoc(doc);
-		return refuse(why, "the root element is not an md:EntityDescriptor (namespace %s)",
-			      NS_MD);
+		r = ids_why(why, -EINVAL,
+			    "metadata: the root element is %s with no namespace, not an "
+			    "EntityDescriptor in namespace %s",
+			    root ? (const char *)root->name : "missing", NS_MD);
 	}
-	r = read_idp(entity, &md, why);
+	if (r == 0)
+		r = read_entity(entity, &md, why);
 	xmlFreeDoc(doc);
 	if (r < 0) {
 		ids_metadata_clear(&md);
