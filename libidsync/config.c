@@ -62,6 +62,20 @@ static const struct key_def keys[] = {
 	{"nss.enumerate", KEY_ENUM, F(enumerate), 0, 0, enumerate_choices},
 	{"nss.enumerate_max", KEY_U32, F(enumerate_max), 0, 100000000, NULL},
 	{"nss.snapshot", KEY_PATH, F(snapshot_path), 0, 0, NULL},
+	{"scim.batch_max", KEY_U32, F(scim_batch_max), 1, 10000, NULL},
+	{"scim.filter_max_depth", KEY_U32, F(scim_filter_max_depth), 1, 256, NULL},
+	{"scim.filter_max_length", KEY_U32, F(scim_filter_max_length), 16, 1048576, NULL},
+	{"scim.http_redirect_port", KEY_U32, F(scim_http_redirect_port), 0, 65535, NULL},
+	{"scim.listen", KEY_STRING, F(scim_listen), 0, 0, NULL},
+	{"scim.max_body_kb", KEY_U32, F(scim_max_body_kb), 1, 65536, NULL},
+	{"scim.max_connections", KEY_U32, F(scim_max_connections), 1, 100000, NULL},
+	{"scim.max_header_kb", KEY_U32, F(scim_max_header_kb), 1, 1024, NULL},
+	{"scim.page_size_max", KEY_U32, F(scim_page_size_max), 1, 100000, NULL},
+	{"scim.port", KEY_U32, F(scim_port), 1, 65535, NULL},
+	{"scim.publish_delay_ms", KEY_U32, F(scim_publish_delay_ms), 0, 60000, NULL},
+	{"scim.request_timeout_s", KEY_U32, F(scim_request_timeout_s), 1, 3600, NULL},
+	{"scim.tls_cert", KEY_PATH, F(scim_tls_cert), 0, 0, NULL},
+	{"scim.tls_key", KEY_PATH, F(scim_tls_key), 0, 0, NULL},
 	{"store.map_size_mb", KEY_U32, F(map_size_mb), 16, 1048576, NULL},
 	{"store.path", KEY_PATH, F(store_path), 0, 0, NULL},
 	{"workspace.directory_root", KEY_PATH, F(directory_root), 0, 0, NULL},
@@ -114,6 +128,16 @@ ids_config_new_defaults(void)
 	c->gid_min = 500000;
 	c->gid_max = 999999;
 	c->log_level = IDS_LOG_LEVEL_INFO;
+	c->scim_port = 8443;
+	c->scim_max_body_kb = 1024;
+	c->scim_max_header_kb = 16;
+	c->scim_max_connections = 512;
+	c->scim_request_timeout_s = 30;
+	c->scim_filter_max_length = 8192;
+	c->scim_filter_max_depth = 16;
+	c->scim_page_size_max = 1000;
+	c->scim_publish_delay_ms = 200;
+	c->scim_batch_max = 256;
 	r |= set_default_str(&c->store_path, IDS_STATEDIR "/store");
 	r |= set_default_str(&c->snapshot_path, IDS_STATEDIR "/nss.mdb");
 	r |= set_default_str(&c->home_template, "/home/{login}");
@@ -124,6 +148,9 @@ ids_config_new_defaults(void)
 	r |= set_default_str(&c->subuid_file, "/etc/subuid");
 	r |= set_default_str(&c->subgid_file, "/etc/subgid");
 	r |= set_default_str(&c->directory_root, "/srv/idsync");
+	r |= set_default_str(&c->scim_listen, "127.0.0.1");
+	r |= set_default_str(&c->scim_tls_cert, IDS_SYSCONFDIR "/tls/scim.crt");
+	r |= set_default_str(&c->scim_tls_key, IDS_SYSCONFDIR "/tls/scim.key");
 	c->reserved_names = calloc(1, sizeof(char *));
 	if (r || !c->reserved_names)
 		return ids_config_free(c);
@@ -504,6 +531,9 @@ ids_config_check(const struct ids_config *c, char **error)
 			    "nss.snapshot (%s) must not be inside store.path (%s): the store is "
 			    "private to root and every process must read the snapshot",
 			    c->snapshot_path, c->store_path);
+	if (c->scim_http_redirect_port && c->scim_http_redirect_port == c->scim_port)
+		return fail(error, "scim.http_redirect_port (%u) must differ from scim.port",
+			    c->scim_http_redirect_port);
 	if (!strstr(c->home_template, "{login}"))
 		return fail(error, "identity.home (%s) must contain {login}", c->home_template);
 	return 0;

@@ -53,6 +53,17 @@ struct ids_config {
 	char **reserved_names; /* NULL-terminated, in addition to the built-in list */
 	char *passwd_file, *group_file, *subuid_file, *subgid_file;
 
+	/* [scim]: idsyncd */
+	char *scim_listen; /* address to listen on (HTTPS) */
+	uint32_t scim_port;
+	char *scim_tls_cert, *scim_tls_key;
+	uint32_t scim_http_redirect_port; /* 0: no plain-HTTP listener */
+	uint32_t scim_max_body_kb, scim_max_header_kb, scim_max_connections;
+	uint32_t scim_request_timeout_s;
+	uint32_t scim_filter_max_length, scim_filter_max_depth, scim_page_size_max;
+	uint32_t scim_publish_delay_ms; /* writes reach the snapshot at most this long after commit */
+	uint32_t scim_batch_max;        /* requests committed together (one fsync) at most */
+
 	/* [workspace] */
 	char *directory_root; /* where "workspace add --with-dir" makes shared directories */
 

@@ -15,7 +15,8 @@ work=$(mktemp -d /tmp/idsync-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-for h in config metadata records snapshot_dump; do
+# One harness per seed corpus directory (tests/fuzz/corpus/NAME -> fuzz_NAME).
+for h in $(ls tests/fuzz/corpus); do
 	mkdir -p "$work/$h"
 	cp tests/fuzz/corpus/$h/* "$work/$h/"
 	if ! (cd "$work" && "$OLDPWD/$build/tests/fuzz/fuzz_$h" -max_total_time="$seconds" \

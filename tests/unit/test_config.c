@@ -207,6 +207,20 @@ static const struct keyval {
 	STR("workspace.directory_root", "/data/ws", directory_root),
 	ENUM("log.level", "debug", log_level, IDS_LOG_LEVEL_DEBUG),
 	U32("store.map_size_mb", 64, map_size_mb),
+	STR("scim.listen", "::1", scim_listen),
+	U32("scim.port", 9443, scim_port),
+	STR("scim.tls_cert", "/srv/tls/c.pem", scim_tls_cert),
+	STR("scim.tls_key", "/srv/tls/k.pem", scim_tls_key),
+	U32("scim.http_redirect_port", 8080, scim_http_redirect_port),
+	U32("scim.max_body_kb", 64, scim_max_body_kb),
+	U32("scim.max_header_kb", 8, scim_max_header_kb),
+	U32("scim.max_connections", 32, scim_max_connections),
+	U32("scim.request_timeout_s", 5, scim_request_timeout_s),
+	U32("scim.filter_max_length", 1024, scim_filter_max_length),
+	U32("scim.filter_max_depth", 4, scim_filter_max_depth),
+	U32("scim.page_size_max", 50, scim_page_size_max),
+	U32("scim.publish_delay_ms", 10, scim_publish_delay_ms),
+	U32("scim.batch_max", 8, scim_batch_max),
 #undef U32
 #undef STR
 #undef ENUM

@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: MIT */
+/* scim_patch.c: being written. */

@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: MIT */
+/* scim_schema.c: being written. */
