@@ -20,8 +20,8 @@
 #include "libidsync/names.h"
 #include "libidsync/strv.h"
 
-static int
-new_uuid(char out[37])
+int
+ids_uuid_new(char out[37])
 {
 	unsigned char b[16];
 
@@ -142,7 +142,7 @@ ids_identity_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 	r = login_available(t, u->login, NULL, in->user_name, &takeover, why);
 	if (r < 0)
 		return r;
-	r = new_uuid(id);
+	r = ids_uuid_new(id);
 	if (r < 0)
 		return r;
 	u->id = strdup(id);

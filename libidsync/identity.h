@@ -65,4 +65,7 @@ int ids_identity_set_active(struct ids_txn *t, const struct ids_identity_ctx *ct
  */
 int ids_identity_delete(struct ids_txn *t, const struct ids_identity_ctx *ctx, const char *id);
 
+/* A random (version 4) UUID in lowercase hex, for new SCIM ids: 0 or -EIO. */
+int ids_uuid_new(char out[37]);
+
 #endif

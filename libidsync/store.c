@@ -35,6 +35,7 @@ struct deferred {
 
 struct ids_txn {
 	struct ids_store *store;
+	struct ids_txn *parent; /* nested: commits into parent, whose commit makes it durable */
 	struct deferred *deferred;
 	size_t n_deferred;
 	MDB_txn *txn;
@@ -341,6 +342,54 @@ ids_txn_abort(struct ids_txn *t)
 }
 
 int
+ids_txn_begin_nested(struct ids_txn *parent, struct ids_txn **out)
+{
+	struct ids_txn *t;
+	int r;
+
+	if (!parent->write)
+		return -EINVAL;
+	if (parent->err < 0)
+		return parent->err;
+	if (!same_process(parent->store))
+		return -ESTALE;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->store = parent->store;
+	t->parent = parent;
+	t->write = true;
+	r = from_mdb(mdb_txn_begin(parent->store->env, parent->txn, 0, &t->txn));
+	if (r < 0) {
+		free(t);
+		return r;
+	}
+	*out = t;
+	return 0;
+}
+
+/* A nested transaction's after-commit actions become its parent's: they run at the real commit. */
+static int
+hand_deferred_to_parent(struct ids_txn *t)
+{
+	struct ids_txn *p = t->parent;
+	struct deferred *grown;
+
+	if (!t->n_deferred)
+		return 0;
+	grown = realloc(p->deferred, (p->n_deferred + t->n_deferred) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	memcpy(grown + p->n_deferred, t->deferred, t->n_deferred * sizeof(*grown));
+	p->deferred = grown;
+	p->n_deferred += t->n_deferred;
+	free(t->deferred);
+	t->deferred = NULL;
+	t->n_deferred = 0;
+	return 0;
+}
+
+int
 ids_txn_commit(struct ids_txn *t)
 {
 	int r = t->err;
@@ -352,6 +401,19 @@ ids_txn_commit(struct ids_txn *t)
 	if (!same_process(t->store)) {
 		txn_finish(t, false);
 		return -ESTALE;
+	}
+	if (t->parent) {
+		/* Reserve room in the parent first, so the commit cannot leave actions behind. */
+		r = hand_deferred_to_parent(t);
+		if (r < 0) {
+			ids_txn_abort(t);
+			return r;
+		}
+		r = from_mdb(mdb_txn_commit(t->txn));
+		if (r < 0)
+			ids_txn_fail(t->parent, r); /* the batch cannot be trusted: it fails whole */
+		txn_finish(t, false);
+		return r;
 	}
 	r = from_mdb(mdb_txn_commit(t->txn));
 	txn_finish(t, r == 0);

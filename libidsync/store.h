@@ -72,6 +72,14 @@ const char *ids_store_path(const struct ids_store *s);
 
 /* Begins a transaction. Only one write transaction runs at a time, across processes. */
 int ids_txn_begin(struct ids_store *s, bool write, struct ids_txn **out);
+/*
+ * Begins a write transaction nested in parent (which must not be used until
+ * the child ends). Committing the child applies its changes to parent and
+ * hands its after-commit actions on to parent; aborting it undoes only the
+ * child. Nothing is durable before parent commits. Lets a server commit many
+ * requests with one fsync while a failing request changes nothing.
+ */
+int ids_txn_begin_nested(struct ids_txn *parent, struct ids_txn **out);
 /* Commits (durably: fsync) and frees. If an earlier call failed, aborts and returns that error. */
 int ids_txn_commit(struct ids_txn *t);
 /* Aborts and frees; accepts NULL. */

@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * idsyncd's HTTPS front end (see scim_http.h). Reads are answered at once
+ * from a read transaction. Writes run each in a transaction nested in the
+ * current batch: a failing request is undone alone and answered at once;
+ * the others are answered after the batch commits with one fsync, so every
+ * 2xx is durable. Never parses HTTP itself (evhttp does) and never holds a
+ * batch open across an event-loop turn.
+ */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <sys/queue.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "libidsync/cleanup.h"
+#include "libidsync/log.h"
+#include "libidsync/tokens.h"
+#include "syncd/scim_http.h"
+#include "syncd/scim_tls.h"
+
+/* A write request answered when its batch commits. */
+struct pending {
+	struct evhttp_request *req;
+	struct scim_resp rs;
+	char *line; /* the audit line's request part */
+	struct timespec start;
+};
+
+struct scim_http {
+	struct event_base *base;
+	struct scim_service *svc;
+	struct evhttp *http, *redirect;
+	struct evconnlistener *listener;
+	SSL_CTX *ctx;
+	char url[320];
+	scim_committed_fn committed;
+	void *committed_data;
+
+	struct ids_txn *batch;
+	struct pending *pending;
+	size_t n_pending, cap_pending;
+	struct event *commit_ev;
+
+	unsigned connections; /* TLS connections alive (counted by their SSL objects) */
+	bool paused;          /* listener off: at max_connections */
+	bool stopping;
+};
+
+/* ---- connection limit: the life of each SSL object is the life of a connection ---- */
+
+static int ex_index = -1;
+
+static void
+connection_gone(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	struct scim_http *h = ptr;
+
+	if (!h)
+		return;
+	h->connections--;
+	if (h->paused && !h->stopping && h->connections < h->svc->cfg->scim_max_connections) {
+		evconnlistener_enable(h->listener);
+		h->paused = false;
+	}
+}
+
+static struct bufferevent *
+new_connection(struct event_base *base, void *arg)
+{
+	struct scim_http *h = arg;
+	SSL *ssl = SSL_new(h->ctx);
+
+	if (!ssl)
+		return NULL;
+	SSL_set_ex_data(ssl, ex_index, h);
+	h->connections++;
+	if (h->connections >= h->svc->cfg->scim_max_connections && !h->paused) {
+		/* Further connections wait in the kernel's queue until one closes. */
+		evconnlistener_disable(h->listener);
+		h->paused = true;
+		ids_log_warnx("scim: %u connections: not accepting more until one closes",
+			      h->connections);
+	}
+	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					      BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* ---- responses ---- */
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 308: return "Permanent Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 412: return "Precondition Failed";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 507: return "Insufficient Storage";
+	default: return status < 500 ? "Error" : "Internal Server Error";
+	}
+}
+
+static long
+elapsed_us(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000000L + (now.tv_nsec - start->tv_nsec) / 1000;
+}
+
+static void
+send_resp(struct evhttp_request *req, struct scim_resp *rs, const char *line,
+	  const struct timespec *start)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	struct evbuffer *buf = NULL;
+
+	if (rs->location)
+		evhttp_add_header(out, "Location", rs->location);
+	if (rs->etag)
+		evhttp_add_header(out, "ETag", rs->etag);
+	if (rs->status == 401)
+		evhttp_add_header(out, "WWW-Authenticate", "Bearer realm=\"idsync\"");
+	if (rs->body) {
+		char *text = json_dumps(rs->body, JSON_COMPACT);
+		buf = evbuffer_new();
+		if (text && buf) {
+			evhttp_add_header(out, "Content-Type", "application/scim+json");
+			evbuffer_add(buf, text, strlen(text));
+		}
+		free(text);
+	}
+	ids_log_info("scim-request: %s status=%d us=%ld", line, rs->status, elapsed_us(start));
+	evhttp_send_reply(req, rs->status, reason(rs->status), buf);
+	if (buf)
+		evbuffer_free(buf);
+}
+
+static void
+send_err(struct evhttp_request *req, const struct scim_err *e, const char *line,
+	 const struct timespec *start)
+{
+	struct scim_resp rs = {.status = e->status ? e->status : 500, .body = scim_err_to_json(e)};
+
+	send_resp(req, &rs, line, start);
+	scim_resp_clear(&rs);
+}
+
+/* ---- batches ---- */
+
+static void
+commit_batch(struct scim_http *h)
+{
+	struct scim_err e = {0};
+	size_t n = h->n_pending;
+	int r;
+
+	if (!h->batch)
+		return;
+	r = ids_txn_commit(h->batch);
+	h->batch = NULL;
+	if (r < 0) {
+		ids_log_errno(r, "scim: a batch of %zu writes could not be committed", n);
+		scim_fail_errno(&e, r, NULL, "the change could not be stored durably");
+		if (e.status < 500)
+			e.status = 503;
+	}
+	h->n_pending = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct pending *p = &h->pending[i];
+		if (r < 0)
+			send_err(p->req, &e, p->line, &p->start);
+		else
+			send_resp(p->req, &p->rs, p->line, &p->start);
+		scim_resp_clear(&p->rs);
+		free(p->line);
+	}
+	if (r == 0 && n && h->committed)
+		h->committed(h->committed_data);
+}
+
+static void
+on_commit(evutil_socket_t fd, short what, void *arg)
+{
+	commit_batch(arg);
+}
+
+/* Runs a write request in the batch; 0 when it is pending, -1 with e when it failed alone. */
+static int
+run_write(struct scim_http *h, struct evhttp_request *req, const struct scim_req *rq, char **line,
+	  const struct timespec *start, struct scim_err *e)
+{
+	struct ids_txn *child = NULL;
+	struct scim_resp rs = {0};
+	int r;
+
+	if (!h->batch) {
+		scim_service_refresh(h->svc);
+		r = ids_txn_begin(h->svc->store, true, &h->batch);
+		if (r < 0)
+			return scim_fail_errno(e, r, NULL, "cannot begin a store transaction");
+	}
+	r = ids_txn_begin_nested(h->batch, &child);
+	if (r < 0)
+		return scim_fail_errno(e, r, NULL, "cannot begin a store transaction");
+	if (scim_dispatch(h->svc, child, rq, &rs, e) < 0) {
+		ids_txn_abort(child);
+		return -1;
+	}
+	r = ids_txn_commit(child);
+	if (r < 0) {
+		scim_resp_clear(&rs);
+		return scim_fail_errno(e, r, NULL, "cannot apply the change");
+	}
+	if (h->n_pending == h->cap_pending) {
+		size_t cap = h->cap_pending ? h->cap_pending * 2 : 16;
+		struct pending *grown = realloc(h->pending, cap * sizeof(*grown));
+		if (!grown) {
+			/* Answer only after the commit, whatever happens: commit now. */
+			commit_batch(h);
+			send_resp(req, &rs, *line, start);
+			scim_resp_clear(&rs);
+			return 0;
+		}
+		h->pending = grown;
+		h->cap_pending = cap;
+	}
+	h->pending[h->n_pending++] = (struct pending){req, rs, TAKE_PTR(*line), *start};
+	if (h->n_pending >= h->svc->cfg->scim_batch_max)
+		commit_batch(h);
+	else if (h->n_pending == 1)
+		event_active(h->commit_ev, 0, 0);
+	return 0;
+}
+
+/* ---- requests ---- */
+
+static enum scim_method
+method_of(struct evhttp_request *req, const char **name)
+{
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET: return *name = "GET", SCIM_GET;
+	case EVHTTP_REQ_POST: return *name = "POST", SCIM_POST;
+	case EVHTTP_REQ_PUT: return *name = "PUT", SCIM_PUT;
+	case EVHTTP_REQ_PATCH: return *name = "PATCH", SCIM_PATCH;
+	case EVHTTP_REQ_DELETE: return *name = "DELETE", SCIM_DELETE;
+	default: return *name = "OTHER", SCIM_OTHER;
+	}
+}
+
+/* The token's name, or -1 with 401 in e. */
+static int
+authenticate(struct scim_http *h, struct evhttp_request *req, int64_t now, char **name,
+	     struct scim_err *e)
+{
+	const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req),
+					      "Authorization");
+	struct ids_txn *t = NULL;
+	int r;
+
+	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+		return scim_fail(e, 401, NULL,
+				 "a bearer token is required (Authorization: Bearer ...); make one with 'idsyncctl token create NAME'");
+	auth += 7;
+	auth += strspn(auth, " \t");
+	r = ids_txn_begin(h->svc->store, false, &t);
+	if (r < 0)
+		return scim_fail_errno(e, r, NULL, "cannot read the store");
+	r = ids_token_verify(t, auth, now, name);
+	ids_txn_abort(t);
+	if (r < 0)
+		return scim_fail(e, 401, NULL, "the bearer token is not valid (revoked, or never made here)");
+	return 0;
+}
+
+/* A Host header fit to build URLs from: host name or address, optional port. */
+static bool
+host_ok(const char *host)
+{
+	if (!host || !*host || strlen(host) > 255)
+		return false;
+	for (const char *p = host; *p; p++)
+		if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
+		      ('0' <= *p && *p <= '9') || strchr(".-:[]", *p)))
+			return false;
+	return true;
+}
+
+static void
+free_params(struct scim_req *rq)
+{
+	for (size_t i = 0; i < rq->n_params; i++) {
+		free(rq->params[i].key);
+		free(rq->params[i].value);
+	}
+	free(rq->params);
+}
+
+static int
+parse_params(const char *query, struct scim_req *rq, struct scim_err *e)
+{
+	struct evkeyvalq q;
+	struct evkeyval *kv;
+	size_t n = 0;
+
+	TAILQ_INIT(&q);
+	if (!query)
+		return 0;
+	if (evhttp_parse_query_str(query, &q) < 0) {
+		evhttp_clear_headers(&q);
+		return scim_fail(e, 400, SCIM_ERR_INVALID_SYNTAX, "the query string cannot be decoded");
+	}
+	TAILQ_FOREACH(kv, &q, next)
+		n++;
+	rq->params = calloc(n ? n : 1, sizeof(*rq->params));
+	if (!rq->params) {
+		evhttp_clear_headers(&q);
+		return scim_fail(e, 500, NULL, "out of memory");
+	}
+	TAILQ_FOREACH(kv, &q, next) {
+		rq->params[rq->n_params].key = strdup(kv->key);
+		rq->params[rq->n_params].value = strdup(kv->value);
+		rq->n_params++;
+	}
+	evhttp_clear_headers(&q);
+	for (size_t i = 0; i < rq->n_params; i++)
+		if (!rq->params[i].key || !rq->params[i].value)
+			return scim_fail(e, 500, NULL, "out of memory");
+	return 0;
+}
+
+static int
+parse_body(struct evhttp_request *req, json_t **out, struct scim_err *e)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *type = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	size_t len = evbuffer_get_length(in);
+	json_error_t jerr;
+	unsigned char *data;
+
+	*out = NULL;
+	if (!len)
+		return 0;
+	if (type && !strcasestr(type, "json"))
+		return scim_fail(e, 415, NULL,
+				 "the body must be application/scim+json (or application/json), not %.80s",
+				 type);
+	data = evbuffer_pullup(in, -1);
+	if (!data)
+		return scim_fail(e, 500, NULL, "out of memory");
+	*out = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!*out)
+		return scim_fail(e, 400, SCIM_ERR_INVALID_SYNTAX,
+				 "the body is not valid JSON: line %d, column %d: %s", jerr.line,
+				 jerr.column, jerr.text);
+	return 0;
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct scim_http *h = arg;
+	struct scim_req rq = {0};
+	struct scim_resp rs = {0};
+	struct scim_err e = {0};
+	struct timespec start;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *raw = uri ? evhttp_uri_get_path(uri) : NULL, *mname;
+	const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+	_cleanup_free_ char *path = NULL, *token = NULL, *actor = NULL, *base = NULL, *line = NULL;
+	size_t plen = 0;
+	int r = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	rq.method = method_of(req, &mname);
+	rq.now = time(NULL);
+	if (asprintf(&line, "token=- method=%s path=%.200s", mname, raw ? raw : "?") < 0)
+		line = NULL;
+	if (h->stopping)
+		r = scim_fail(&e, 503, NULL, "idsyncd is stopping: retry shortly");
+	else if (!raw || strncmp(raw, SCIM_BASE_PATH, strlen(SCIM_BASE_PATH)) != 0 ||
+		 (raw[strlen(SCIM_BASE_PATH)] && raw[strlen(SCIM_BASE_PATH)] != '/'))
+		r = scim_fail(&e, 404, NULL, "the SCIM base URL is https://HOST:PORT%s", SCIM_BASE_PATH);
+	if (r == 0) {
+		path = evhttp_uridecode(raw + strlen(SCIM_BASE_PATH), 0, &plen);
+		if (!path || strlen(path) != plen)
+			r = scim_fail(&e, 400, SCIM_ERR_INVALID_SYNTAX, "the path cannot be decoded");
+	}
+	if (r == 0)
+		r = authenticate(h, req, rq.now, &token, &e);
+	if (r == 0) {
+		free(line);
+		if (asprintf(&line, "token=%s method=%s path=%.200s", token, mname, raw) < 0)
+			line = NULL;
+		if (asprintf(&actor, "scim:%s", token) < 0)
+			r = scim_fail(&e, 500, NULL, "out of memory");
+	}
+	if (r == 0)
+		r = parse_params(uri ? evhttp_uri_get_query(uri) : NULL, &rq, &e);
+	if (r == 0)
+		r = parse_body(req, &rq.body, &e);
+	if (r == 0) {
+		/* meta.location and Location name the host the client asked for. */
+		if (host_ok(host) ? asprintf(&base, "https://%s%s", host, SCIM_BASE_PATH) < 0
+				  : !(base = strdup(h->url)))
+			r = scim_fail(&e, 500, NULL, "out of memory");
+	}
+	if (r == 0) {
+		rq.path = *path ? path : "/";
+		rq.if_match = evhttp_find_header(evhttp_request_get_input_headers(req), "If-Match");
+		rq.base_url = base;
+		rq.actor = actor;
+		if (!line)
+			line = strdup("token=?");
+		if (scim_req_is_write(&rq)) {
+			r = run_write(h, req, &rq, &line, &start, &e);
+		} else {
+			struct ids_txn *t = NULL;
+			r = ids_txn_begin(h->svc->store, false, &t);
+			if (r < 0)
+				r = scim_fail_errno(&e, r, NULL, "cannot read the store");
+			else
+				r = scim_dispatch(h->svc, t, &rq, &rs, &e);
+			ids_txn_abort(t);
+			if (r == 0)
+				send_resp(req, &rs, line ? line : "", &start);
+		}
+	}
+	if (r < 0)
+		send_err(req, &e, line ? line : "", &start);
+	scim_resp_clear(&rs);
+	free_params(&rq);
+	json_decref(rq.body);
+}
+
+/* ---- the plain-HTTP listener: a redirect and nothing else ---- */
+
+static void
+on_redirect(struct evhttp_request *req, void *arg)
+{
+	struct scim_http *h = arg;
+	const char *uri = evhttp_request_get_uri(req);
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	char *loc = NULL;
+	/* h->url is "https://host:port/scim/v2": keep scheme, host and port. */
+	const char *path_at = strstr(h->url + 8, "/");
+	int hostlen = path_at ? (int)(path_at - h->url) : (int)strlen(h->url);
+
+	if (!uri || uri[0] != '/' || asprintf(&loc, "%.*s%s", hostlen, h->url, uri) < 0) {
+		evhttp_send_error(req, 400, "Bad Request");
+		return;
+	}
+	evhttp_add_header(out, "Location", loc);
+	evhttp_send_reply(req, 308, "Permanent Redirect", NULL);
+	free(loc);
+}
+
+/* ---- setup ---- */
+
+static void
+apply_limits(struct evhttp *http, const struct ids_config *cfg)
+{
+	evhttp_set_max_body_size(http, (ev_ssize_t)cfg->scim_max_body_kb * 1024);
+	evhttp_set_max_headers_size(http, (ev_ssize_t)cfg->scim_max_header_kb * 1024);
+	evhttp_set_timeout(http, (int)cfg->scim_request_timeout_s);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+						 EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE);
+}
+
+int
+scim_http_new(struct event_base *base, struct scim_service *svc, scim_committed_fn committed,
+	      void *data, struct scim_http **out)
+{
+	const struct ids_config *cfg = svc->cfg;
+	struct evhttp_bound_socket *bound;
+	struct scim_http *h;
+
+	if (ex_index < 0)
+		ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, connection_gone);
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->base = base;
+	h->svc = svc;
+	h->committed = committed;
+	h->committed_data = data;
+	snprintf(h->url, sizeof(h->url), strchr(cfg->scim_listen, ':') ? "https://[%s]:%u%s" : "https://%s:%u%s",
+		 cfg->scim_listen, cfg->scim_port, SCIM_BASE_PATH);
+	h->ctx = scim_tls_context(cfg->scim_tls_cert, cfg->scim_tls_key);
+	h->http = evhttp_new(base);
+	h->commit_ev = event_new(base, -1, 0, on_commit, h);
+	if (!h->ctx || !h->http || !h->commit_ev) {
+		scim_http_free(h);
+		return -EINVAL;
+	}
+	apply_limits(h->http, cfg);
+	evhttp_set_bevcb(h->http, new_connection, h);
+	evhttp_set_gencb(h->http, on_request, h);
+	bound = evhttp_bind_socket_with_handle(h->http, cfg->scim_listen, (ev_uint16_t)cfg->scim_port);
+	if (!bound) {
+		ids_log_warn("cannot listen on %s port %u (scim.listen, scim.port)", cfg->scim_listen,
+			     cfg->scim_port);
+		scim_http_free(h);
+		return -EADDRINUSE;
+	}
+	h->listener = evhttp_bound_socket_get_listener(bound);
+	if (cfg->scim_http_redirect_port) {
+		h->redirect = evhttp_new(base);
+		if (!h->redirect) {
+			scim_http_free(h);
+			return -ENOMEM;
+		}
+		apply_limits(h->redirect, cfg);
+		evhttp_set_gencb(h->redirect, on_redirect, h);
+		if (evhttp_bind_socket(h->redirect, cfg->scim_listen,
+				       (ev_uint16_t)cfg->scim_http_redirect_port) < 0) {
+			ids_log_warn("cannot listen on %s port %u (scim.listen, scim.http_redirect_port)",
+				     cfg->scim_listen, cfg->scim_http_redirect_port);
+			scim_http_free(h);
+			return -EADDRINUSE;
+		}
+	}
+	*out = h;
+	return 0;
+}
+
+int
+scim_http_reload_tls(struct scim_http *h)
+{
+	SSL_CTX *ctx = scim_tls_context(h->svc->cfg->scim_tls_cert, h->svc->cfg->scim_tls_key);
+
+	if (!ctx)
+		return -EINVAL;
+	/* Connections keep the context they started with (OpenSSL counts references). */
+	SSL_CTX_free(h->ctx);
+	h->ctx = ctx;
+	return 0;
+}
+
+void
+scim_http_shutdown(struct scim_http *h)
+{
+	h->stopping = true;
+	if (h->listener)
+		evconnlistener_disable(h->listener);
+	commit_batch(h);
+}
+
+struct scim_http *
+scim_http_free(struct scim_http *h)
+{
+	if (!h)
+		return NULL;
+	commit_batch(h);
+	h->stopping = true;
+	if (h->http)
+		evhttp_free(h->http);
+	if (h->redirect)
+		evhttp_free(h->redirect);
+	if (h->commit_ev)
+		event_free(h->commit_ev);
+	SSL_CTX_free(h->ctx);
+	free(h->pending);
+	free(h);
+	return NULL;
+}
+
+const char *
+scim_http_url(const struct scim_http *h)
+{
+	return h->url;
+}
