@@ -248,3 +248,64 @@ Test(store, damaged_record_is_ebadmsg_not_a_crash)
 	cr_assert_eq(ids_snapshot_publish(f.store, f.cfg, true, NULL), -EBADMSG);
 	cr_assert_eq(access(f.cfg->snapshot_path, F_OK), -1);
 }
+
+static int after_commit_runs;
+
+static void
+count_run(void *data)
+{
+	(void)data;
+	after_commit_runs++;
+}
+
+/* A batch of nested changes: a failed child is undone alone; nothing is durable before the parent. */
+Test(store, nested_transactions_fail_alone_and_commit_with_parent)
+{
+	struct ids_txn *parent, *child;
+	struct ids_val v;
+
+	after_commit_runs = 0;
+	cr_assert_eq(ids_txn_begin(f.store, true, &parent), 0);
+
+	cr_assert_eq(ids_txn_begin_nested(parent, &child), 0);
+	cr_assert_eq(ids_txn_put_str(child, IDS_DB_SETTINGS, "kept", "1"), 0);
+	cr_assert_eq(ids_txn_after_commit(child, count_run, NULL, NULL), 0);
+	cr_assert_eq(ids_txn_commit(child), 0);
+
+	cr_assert_eq(ids_txn_begin_nested(parent, &child), 0);
+	cr_assert_eq(ids_txn_put_str(child, IDS_DB_SETTINGS, "undone", "1"), 0);
+	cr_assert_eq(ids_txn_after_commit(child, count_run, NULL, NULL), 0);
+	ids_txn_fail(child, -EINVAL);
+	cr_assert_eq(ids_txn_commit(child), -EINVAL, "a failed child's commit is an abort");
+
+	/* Another process sees nothing yet; the after-commit action has not run. */
+	cr_assert_eq(after_commit_runs, 0);
+	cr_assert_eq(ids_txn_get_str(parent, IDS_DB_SETTINGS, "kept", &v), 0);
+	cr_assert_eq(ids_txn_get_str(parent, IDS_DB_SETTINGS, "undone", &v), -ENOENT);
+	cr_assert_eq(ids_txn_commit(parent), 0);
+	cr_assert_eq(after_commit_runs, 1, "only the committed child's action runs, once");
+
+	cr_assert_eq(ids_txn_begin(f.store, false, &parent), 0);
+	cr_assert_eq(ids_txn_get_str(parent, IDS_DB_SETTINGS, "kept", &v), 0);
+	cr_assert_eq(ids_txn_get_str(parent, IDS_DB_SETTINGS, "undone", &v), -ENOENT);
+	ids_txn_abort(parent);
+}
+
+Test(store, nested_changes_vanish_when_the_parent_aborts)
+{
+	struct ids_txn *parent, *child;
+	struct ids_val v;
+
+	after_commit_runs = 0;
+	cr_assert_eq(ids_txn_begin(f.store, true, &parent), 0);
+	cr_assert_eq(ids_txn_begin_nested(parent, &child), 0);
+	cr_assert_eq(ids_txn_put_str(child, IDS_DB_SETTINGS, "gone", "1"), 0);
+	cr_assert_eq(ids_txn_after_commit(child, count_run, NULL, NULL), 0);
+	cr_assert_eq(ids_txn_commit(child), 0);
+	ids_txn_abort(parent);
+	cr_assert_eq(after_commit_runs, 0);
+	cr_assert_eq(ids_txn_begin(f.store, false, &parent), 0);
+	cr_assert_eq(ids_txn_get_str(parent, IDS_DB_SETTINGS, "gone", &v), -ENOENT);
+	cr_assert_eq(ids_txn_begin_nested(parent, &child), -EINVAL, "a read transaction has no children");
+	ids_txn_abort(parent);
+}
