@@ -195,7 +195,8 @@ replace_user(struct scim_service *svc, struct ids_txn *t, const struct scim_req 
 	bool active;
 	int r;
 
-	identity_in(res, true, &in);
+	/* A body without "active" leaves it as it is: a PUT never reactivates by omission. */
+	identity_in(res, u->active, &in);
 	active = in.active;
 	in.active = u->active; /* the activation change goes through the policy below */
 	r = ids_identity_update(t, &ctx, u->id, &in, NULL, &why);
