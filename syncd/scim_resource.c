@@ -23,7 +23,8 @@
  * non-object "urn:A:attr" whose prefix A the body's "schemas" lists is moved
  * into A's object, as a known extension's URN-qualified attribute is.
  * Names given twice (in any case, or both qualified and nested) are
- * invalidSyntax: which one was meant cannot be guessed.
+ * invalidSyntax: which one was meant cannot be guessed. A top-level
+ * "password" is dropped whatever the resource type.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -540,6 +541,9 @@ put_top(struct vctx *c, const char *key, json_t *v)
 	}
 	if (prefixi(key, "urn:", 4))
 		return put_unknown_urn(c, key, v);
+	/* Whatever the resource type, a password is never kept (a Group has none to validate). */
+	if (eqi(key, "password"))
+		return 0;
 	return put_attr(c, c->out, NULL, key, v);
 }
 

@@ -394,6 +394,9 @@ Test(resource, read_only_and_write_only_are_dropped)
 	json_decref(body);
 	valid(U, "{'userName':'a','Password':'x','Groups':[],'Meta':7,'Id':[]}",
 	      "{'schemas':['" CORE_U "'],'userName':'a'}");
+	/* A Group has no password attribute; one sent is still not kept. */
+	valid(G, "{'displayName':'g','PassWord':'x','id':'g1','meta':{}}",
+	      "{'schemas':['" CORE_G "'],'displayName':'g'}");
 }
 
 /* ---- schemas ---- */
