@@ -55,6 +55,14 @@ lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
+static int
+ascii_casecmp(const char *a, const char *b)
+{
+	while (*a && lower((unsigned char)*a) == lower((unsigned char)*b))
+		a++, b++;
+	return lower((unsigned char)*a) - lower((unsigned char)*b);
+}
+
 static bool
 is_space(int c)
 {
@@ -519,6 +527,12 @@ parse_ref(struct parser *p, const char *w, size_t n, size_t off, bool inner,
 		if (!(tmp = strndup(w, n)))
 			return oom(p);
 		skip = scim_schema_split_urn(p->rt, tmp, &schema);
+		if (!skip && (ascii_casecmp(tmp, p->rt->core->id) == 0 ||
+		              scim_rtype_extension(p->rt, tmp))) {
+			free(tmp);
+			return perr(p, off + n,
+			            "expected \":\" and an attribute name after the schema URN");
+		}
 		free(tmp);
 		if (!skip) {
 			const char *colon = memrchr(w, ':', n);

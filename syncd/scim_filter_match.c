@@ -257,7 +257,9 @@ eval_attr(const struct scim_filter *f, json_t *res, const struct ctx *c)
 	else if (def && def->type == SCIM_T_COMPLEX)
 		def = scim_attr_sub(def, "value");
 	if (f->op == SCIM_OP_PR || json_is_null(f->value)) {
-		eq = any_value(v, f->ref.sub, test_present, NULL);
+		/* Without a sub-attribute, the attribute itself: {} and [] are absent. */
+		eq = f->ref.sub ? any_value(v, f->ref.sub, test_present, NULL)
+		                : test_present(NULL, v);
 		if (f->op == SCIM_OP_PR || f->op == SCIM_OP_NE)
 			return eq;
 		return f->op == SCIM_OP_EQ && !eq;
