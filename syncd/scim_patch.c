@@ -120,8 +120,9 @@ static int
 set_attr(struct patch *P, enum patch_op op, const struct target *t, json_t *cont, json_t *cur,
 	 const char *key, json_t *value)
 {
-	json_t *vals = NULL, *x, *primary = NULL;
+	json_t *vals = NULL, *seen, *x, *primary = NULL;
 	size_t i;
+	int r = 0;
 
 	if (multi(t, cur, value)) {
 		if (pv_coerce(&P->v, t->a, value, false, t->label, &vals) < 0)
@@ -142,17 +143,22 @@ set_attr(struct patch *P, enum patch_op op, const struct target *t, json_t *cont
 			return json_object_set_new(cont, key, vals) < 0 ? oom(P) : 0;
 		}
 		/* add to existing values: append the new ones only */
+		if (!(seen = pv_seen_new(t->a, cur))) {
+			json_decref(vals);
+			return oom(P);
+		}
 		json_array_foreach (vals, i, x) {
-			if (pv_find(t->a, cur, x) >= 0)
+			if ((r = pv_seen_put(seen, t->a, x)) == 1)
 				continue;
-			if (json_array_append(cur, x) < 0) {
-				json_decref(vals);
-				return oom(P);
-			}
+			if (r < 0 || json_array_append(cur, x) < 0)
+				break;
 			if (pv_is_primary(x))
 				primary = x;
 		}
+		json_decref(seen);
 		json_decref(vals);
+		if (r < 0)
+			return oom(P);
 		pv_one_primary(cur, primary);
 		return 0;
 	}
@@ -318,19 +324,11 @@ static int
 remove_attr(struct patch *P, const struct target *t, json_t *cont, json_t *cur, const char *key,
 	    json_t *value)
 {
-	json_t *x;
-	size_t i;
-
-	(void)P;
 	if (!cur)
 		return 0;
 	if (value && !json_is_null(value) && json_is_array(cur) && multi(t, cur, value)) {
-		if (json_is_array(value)) {
-			json_array_foreach (value, i, x)
-				pv_remove_equal(t->a, cur, x);
-		} else {
-			pv_remove_equal(t->a, cur, value);
-		}
+		if (pv_remove_equal(t->a, cur, value) < 0)
+			return oom(P);
 		if (json_array_size(cur))
 			return 0;
 	}
@@ -338,29 +336,57 @@ remove_attr(struct patch *P, const struct target *t, json_t *cont, json_t *cur, 
 	return 0;
 }
 
+/*
+ * Removes t->sub from each value of cur that f matches (every value when f
+ * is NULL), or the values themselves when t->sub is NULL; a value left
+ * empty goes too, and the attribute with its last value. Gives the number
+ * of matches. Linear: the survivors are collected, not removed one by one.
+ */
+static int
+remove_values(struct patch *P, const struct target *t, const struct scim_filter *f, json_t *cont,
+	      json_t *cur, const char *key, size_t *n)
+{
+	json_t *keep = json_array(), *x;
+	size_t i;
+
+	*n = 0;
+	if (!keep)
+		return oom(P);
+	json_array_foreach (cur, i, x) {
+		if (f ? scim_filter_match_value(f, x, t->a) : json_is_object(x)) {
+			++*n;
+			if (!t->sub || !json_is_object(x))
+				continue;
+			pv_set(x, t->sub, NULL);
+			if (!json_object_size(x))
+				continue;
+		}
+		if (json_array_append(keep, x) < 0) {
+			json_decref(keep);
+			return oom(P);
+		}
+	}
+	if (!json_array_size(keep)) {
+		json_decref(keep);
+		json_object_del(cont, key);
+		return 0;
+	}
+	return pv_replace_all(cur, keep) < 0 ? oom(P) : 0;
+}
+
 /* remove attr.sub without a filter. */
 static int
-remove_sub(const struct target *t, json_t *cont, json_t *cur, const char *key)
+remove_sub(struct patch *P, const struct target *t, json_t *cont, json_t *cur, const char *key)
 {
-	size_t i;
+	size_t n;
 
 	if (json_is_object(cur)) {
 		pv_set(cur, t->sub, NULL);
 		if (!json_object_size(cur))
 			json_object_del(cont, key);
-	} else if (json_is_array(cur)) {
-		for (i = json_array_size(cur); i-- > 0;) {
-			json_t *x = json_array_get(cur, i);
-			if (!json_is_object(x))
-				continue;
-			pv_set(x, t->sub, NULL);
-			if (!json_object_size(x))
-				json_array_remove(cur, i);
-		}
-		if (!json_array_size(cur))
-			json_object_del(cont, key);
+		return 0;
 	}
-	return 0;
+	return json_is_array(cur) ? remove_values(P, t, NULL, cont, cur, key, &n) : 0;
 }
 
 /* remove attr[filter] (the matching values) and attr[filter].sub (that sub-attribute of each). */
@@ -368,24 +394,10 @@ static int
 remove_filtered(struct patch *P, const struct target *t, json_t *cont, json_t *cur,
 		const char *key, bool must_match)
 {
-	size_t i, n = 0;
+	size_t n = 0;
 
-	if (json_is_array(cur)) {
-		for (i = json_array_size(cur); i-- > 0;) {
-			json_t *x = json_array_get(cur, i);
-			if (!scim_filter_match_value(t->filter, x, t->a))
-				continue;
-			n++;
-			if (t->sub && json_is_object(x)) {
-				pv_set(x, t->sub, NULL);
-				if (json_object_size(x))
-					continue;
-			}
-			json_array_remove(cur, i);
-		}
-		if (!json_array_size(cur))
-			json_object_del(cont, key);
-	}
+	if (json_is_array(cur) && remove_values(P, t, t->filter, cont, cur, key, &n) < 0)
+		return -1;
 	if (!n && must_match)
 		return scim_fail(P->v.e, 400, SCIM_ERR_NO_TARGET, "%s: no value matches the filter",
 				 t->label);
@@ -423,7 +435,7 @@ op_json(struct patch *P, enum patch_op op, const struct target *t, json_t *value
 		r = op == P_REMOVE ? remove_filtered(P, t, cont, cur, keycopy, true)
 				   : set_filtered(P, t, cont, cur, keycopy, value);
 	else if (t->sub)
-		r = op == P_REMOVE ? remove_sub(t, cont, cur, keycopy)
+		r = op == P_REMOVE ? remove_sub(P, t, cont, cur, keycopy)
 				   : set_sub(P, t, cont, cur, keycopy, value);
 	else
 		r = op == P_REMOVE ? remove_attr(P, t, cont, cur, keycopy, value)
@@ -667,6 +679,29 @@ op_nopath(struct patch *P, enum patch_op op, json_t *value)
 	return op_keys(P, op, NULL, value);
 }
 
+/* The path is an extension's URN: its object of attributes as a whole. */
+static int
+op_extension(struct patch *P, enum patch_op op, const struct scim_schema *ext, json_t *value)
+{
+	struct target t = {.ext = ext};
+	const char *k;
+	json_t *c = scim_json_get_key(P->res, ext->id, &k);
+
+	if (op != P_REMOVE) {
+		if (!json_is_object(value))
+			return scim_fail(P->v.e, 400, SCIM_ERR_INVALID_VALUE,
+					 "%s must be an object of attributes", ext->id);
+		return op_keys(P, op, ext->id, value);
+	}
+	if (c) {
+		json_object_clear(c);
+		ext_tidy(P, &t);
+		if ((c = scim_json_get_key(P->res, ext->id, &k)))
+			json_object_del(P->res, k);
+	}
+	return 0;
+}
+
 static bool
 has_patch_urn(json_t *schemas)
 {
@@ -685,6 +720,7 @@ apply_one(struct patch *P, json_t *o)
 	static const char *const names[] = {"add", "replace", "remove"};
 	json_t *jop = scim_json_get(o, "op"), *jpath = scim_json_get(o, "path");
 	json_t *value = scim_json_get(o, "value");
+	const struct scim_schema *ext;
 	enum patch_op op;
 	const char *path;
 
@@ -706,6 +742,8 @@ apply_one(struct patch *P, json_t *o)
 	path = json_is_string(jpath) ? json_string_value(jpath) : "";
 	if (!*path)
 		return op_nopath(P, op, value);
+	if ((ext = scim_rtype_extension(P->v.rt, path)))
+		return op_extension(P, op, ext, value);
 	return op_text(P, op, path, value, true);
 }
 

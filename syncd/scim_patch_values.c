@@ -5,6 +5,7 @@
  * keep a multi-valued attribute free of repeats and with one primary value.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -194,68 +195,150 @@ pv_wrap(json_t *x)
 	return arr;
 }
 
-bool
-pv_same(const struct scim_attr *a, json_t *x, json_t *y)
+/*
+ * A key for x such that two values of a have the same key exactly when they
+ * are the same value: equal, or with the same "value" sub-attribute
+ * (compared as a's caseExact says; unknown attributes ignore case). *len
+ * gets its length (it may hold NUL bytes). NULL when out of memory.
+ */
+static char *
+same_key(const struct scim_attr *a, json_t *x, size_t *len)
 {
-	const struct scim_attr *sv;
-	json_t *vx, *vy;
+	json_t *v = json_is_object(x) ? scim_json_get(x, "value") : NULL;
+	const struct scim_attr *sv = a ? scim_attr_sub(a, "value") : NULL;
+	char *k, *d;
+	size_t i, n;
 
-	if (json_equal(x, y))
-		return true;
-	if (!json_is_object(x) || !json_is_object(y))
-		return false;
-	vx = scim_json_get(x, "value");
-	vy = scim_json_get(y, "value");
-	if (!vx || !vy || json_is_null(vx))
-		return false;
-	if (!json_is_string(vx) || !json_is_string(vy))
-		return json_equal(vx, vy);
-	sv = a ? scim_attr_sub(a, "value") : NULL;
-	if (sv && sv->case_exact)
-		return strcmp(json_string_value(vx), json_string_value(vy)) == 0;
-	return strcasecmp(json_string_value(vx), json_string_value(vy)) == 0;
+	if (json_is_string(v)) {
+		n = json_string_length(v);
+		if (!(k = malloc(n + 2)))
+			return NULL;
+		k[0] = 's';
+		memcpy(k + 1, json_string_value(v), n);
+		for (i = 1; i <= n && !(sv && sv->case_exact); i++)
+			if (k[i] >= 'A' && k[i] <= 'Z')
+				k[i] = (char)(k[i] - 'A' + 'a');
+		k[n + 1] = '\0';
+		*len = n + 1;
+		return k;
+	}
+	/* jansson's sorted, compact form is equal exactly when the values are */
+	if (v && json_is_null(v))
+		v = NULL;
+	if (!(d = json_dumps(v ? v : x, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY)))
+		return NULL;
+	n = strlen(d);
+	if (!(k = malloc(n + 2))) {
+		free(d);
+		return NULL;
+	}
+	k[0] = v ? 'v' : '=';
+	memcpy(k + 1, d, n + 1);
+	free(d);
+	*len = n + 1;
+	return k;
 }
 
-ssize_t
-pv_find(const struct scim_attr *a, json_t *arr, json_t *x)
+int
+pv_seen_put(json_t *seen, const struct scim_attr *a, json_t *x)
 {
-	json_t *y;
+	size_t n;
+	char *k = same_key(a, x, &n);
+	int r;
+
+	if (!k)
+		return -1;
+	if (json_object_getn(seen, k, n))
+		r = 1;
+	else
+		r = json_object_setn_new_nocheck(seen, k, n, json_true()) < 0 ? -1 : 0;
+	free(k);
+	return r;
+}
+
+bool
+pv_seen_has(json_t *seen, const struct scim_attr *a, json_t *x)
+{
+	size_t n;
+	char *k = same_key(a, x, &n);
+	bool r = k && json_object_getn(seen, k, n);
+
+	free(k);
+	return r;
+}
+
+json_t *
+pv_seen_new(const struct scim_attr *a, json_t *vals)
+{
+	json_t *seen = json_object(), *x;
 	size_t i;
 
-	json_array_foreach (arr, i, y)
-		if (pv_same(a, y, x))
-			return (ssize_t)i;
-	return -1;
+	if (!seen)
+		return NULL;
+	if (!json_is_array(vals))
+		vals = NULL;
+	json_array_foreach (vals, i, x)
+		if (pv_seen_put(seen, a, x) < 0) {
+			json_decref(seen);
+			return NULL;
+		}
+	return seen;
 }
 
 json_t *
 pv_dedupe(const struct scim_attr *a, json_t *vals)
 {
-	json_t *out = json_array(), *x;
+	json_t *out = json_array(), *seen = json_object(), *x;
 	size_t i;
+	int r = 0;
 
-	if (!out) {
-		json_decref(vals);
-		return NULL;
-	}
-	json_array_foreach (vals, i, x)
-		if (pv_find(a, out, x) < 0 && json_array_append(out, x) < 0) {
-			json_decref(out);
-			out = NULL;
+	json_array_foreach (vals, i, x) {
+		if (!out || !seen || (r = pv_seen_put(seen, a, x)) < 0)
+			break;
+		if (r == 0 && json_array_append(out, x) < 0) {
+			r = -1;
 			break;
 		}
+	}
 	json_decref(vals);
+	json_decref(seen);
+	if (!out || !seen || r < 0) {
+		json_decref(out);
+		return NULL;
+	}
 	return out;
 }
 
-void
-pv_remove_equal(const struct scim_attr *a, json_t *arr, json_t *x)
+int
+pv_replace_all(json_t *arr, json_t *keep)
 {
-	size_t i;
+	int r;
 
-	for (i = json_array_size(arr); i-- > 0;)
-		if (pv_same(a, json_array_get(arr, i), x))
-			json_array_remove(arr, i);
+	if (!keep)
+		return -1;
+	r = json_array_clear(arr) < 0 || json_array_extend(arr, keep) < 0 ? -1 : 0;
+	json_decref(keep);
+	return r;
+}
+
+int
+pv_remove_equal(const struct scim_attr *a, json_t *arr, json_t *xs)
+{
+	json_t *one = json_is_array(xs) ? NULL : pv_wrap(json_incref(xs));
+	json_t *seen = pv_seen_new(a, one ? one : xs), *keep = json_array(), *x;
+	size_t i;
+	int r = seen && keep && (one || json_is_array(xs)) ? 0 : -1;
+
+	json_array_foreach (arr, i, x)
+		if (r == 0 && !pv_seen_has(seen, a, x) && json_array_append(keep, x) < 0)
+			r = -1;
+	json_decref(one);
+	json_decref(seen);
+	if (r < 0) {
+		json_decref(keep);
+		return -1;
+	}
+	return pv_replace_all(arr, keep);
 }
 
 bool

@@ -11,7 +11,6 @@
 
 #include <jansson.h>
 #include <stdbool.h>
-#include <sys/types.h>
 
 #include "syncd/scim_error.h"
 #include "syncd/scim_filter.h"
@@ -46,14 +45,23 @@ int pv_update(json_t *dst, json_t *src);
 /* [x] (x stolen); NULL when out of memory. */
 json_t *pv_wrap(json_t *x);
 
-/* Whether x and y are the same value of a (equal, or the same "value" sub-attribute). */
-bool pv_same(const struct scim_attr *a, json_t *x, json_t *y);
-/* The index in arr of a value the same as x, or -1. */
-ssize_t pv_find(const struct scim_attr *a, json_t *arr, json_t *x);
+/*
+ * Sets of values of a multi-valued attribute a (hashed, so that work stays
+ * linear in the values): two values are the same when equal, or when their
+ * "value" sub-attributes are (caseExact as a says; unknown: ignoring case).
+ * pv_seen_new gives the set of vals' values (a JSON object; NULL when out of
+ * memory); pv_seen_put adds x, returning 1 when it was there, 0 when added,
+ * -1 when out of memory.
+ */
+json_t *pv_seen_new(const struct scim_attr *a, json_t *vals);
+int pv_seen_put(json_t *seen, const struct scim_attr *a, json_t *x);
+bool pv_seen_has(json_t *seen, const struct scim_attr *a, json_t *x);
 /* vals (stolen) without repeats; NULL when out of memory. */
 json_t *pv_dedupe(const struct scim_attr *a, json_t *vals);
-/* Removes every value of arr the same as x. */
-void pv_remove_equal(const struct scim_attr *a, json_t *arr, json_t *x);
+/* Removes from arr every value the same as one of xs (an array, or one value). -1: OOM. */
+int pv_remove_equal(const struct scim_attr *a, json_t *arr, json_t *xs);
+/* Makes arr hold the values of keep (stolen; NULL fails). -1 when out of memory. */
+int pv_replace_all(json_t *arr, json_t *keep);
 /* Whether x is an object with "primary": true. */
 bool pv_is_primary(json_t *x);
 /* Sets "primary" to false on every value of arr but keep (NULL: does nothing). */

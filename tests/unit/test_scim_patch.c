@@ -939,3 +939,68 @@ Test(scim_patch_members, okta_group_rename_and_push)
 		 "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:Group'],'displayName':'Engineering'}",
 		 "add u1;remove u2;");
 }
+
+Test(scim_patch, extension_urn_as_the_path)
+{
+	expect(U, "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:User'],'userName':'bob'}",
+	       "[{'op':'add','path':'" ENT "','value':{'department':'D','manager':'m'}}]",
+	       "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:User','" ENT "'],"
+	       "'userName':'bob','" ENT "':{'department':'D','manager':{'value':'m'}}}");
+	expect(U,
+	       "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:User','" ENT "'],"
+	       "'userName':'bob','" ENT "':{'department':'D'}}",
+	       "[{'op':'remove','path':'" ENT "'}]",
+	       "{'schemas':['urn:ietf:params:scim:schemas:core:2.0:User'],'userName':'bob'}");
+	refuse(U, BOB, "[{'op':'add','path':'" ENT "','value':'x'}]", SCIM_ERR_INVALID_VALUE);
+}
+
+Test(scim_patch, unknown_attributes_follow_their_shape)
+{
+	/* an attribute the schema does not know: multi-valued when it holds an array */
+	expect(U, "{'userName':'bob','tags':[{'value':'a','k':1},{'value':'b','k':2}]}",
+	       "[{'op':'add','path':'tags','value':[{'value':'A'},{'value':'c'}]},"
+	       "{'op':'remove','path':'tags[k eq 2]'},"
+	       "{'op':'replace','path':'tags[value eq \\'a\\'].k','value':3}]",
+	       "{'userName':'bob','tags':[{'value':'a','k':3},{'value':'c'}]}");
+	expect(U, BOB, "[{'op':'replace','path':'tags[kind eq \\'x\\'].value','value':'v'}]",
+	       "{'userName':'bob','tags':[{'kind':'x','value':'v'}]}");
+}
+
+/* Large multi-valued attributes stay linear: 20000 values in, 10000 out. */
+Test(scim_patch, large_multi_valued_attributes, .timeout = 20)
+{
+	json_t *res = json_pack("{ss}", "userName", "bob"), *emails = json_array(), *more = json_array();
+	json_t *gone = json_array(), *body;
+	struct scim_err e;
+	char v[32];
+
+	for (int i = 0; i < 20000; i++) {
+		snprintf(v, sizeof(v), "u%d@example.com", i);
+		json_array_append_new(emails, json_pack("{ss}", "value", v));
+		/* half of them already there, in another case */
+		snprintf(v, sizeof(v), "U%d@EXAMPLE.COM", i + 10000);
+		json_array_append_new(more, json_pack("{ss}", "value", v));
+		if (i % 2 == 0) {
+			snprintf(v, sizeof(v), "u%d@example.com", i);
+			json_array_append_new(gone, json_pack("{ss}", "value", v));
+		}
+	}
+	json_object_set_new(res, "emails", emails);
+	body = json_pack("{s[s]s[{ssssso}{ssssso}{ssss}]}", "schemas", SCIM_URN_PATCH, "Operations",
+			 "op", "add", "path", "emails", "value", more, "op", "remove", "path",
+			 "emails", "value", gone, "op", "remove", "path",
+			 "emails[value sw \"U2\"]");
+	cr_assert_not_null(body);
+	cr_assert_eq(apply_body(U, res, body, NULL, &e), 0, "%s", e.detail);
+	/*
+	 * 30000 distinct values; the 10000 even ones below 20000 removed; then those
+	 * starting with u2 in any case: 20000-29999 and the odd 21-29, 201-299,
+	 * 2001-2999 (555). Left: 10000 - 555.
+	 */
+	emails = json_object_get(res, "emails");
+	cr_assert_eq(json_array_size(emails), 9445, "%zu values", json_array_size(emails));
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(emails, 0), "value")),
+			 "u1@example.com");
+	json_decref(body);
+	json_decref(res);
+}
