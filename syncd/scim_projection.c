@@ -31,7 +31,7 @@
 enum proj_mode { PROJ_DEFAULT, PROJ_INCLUDE, PROJ_EXCLUDE };
 
 struct proj_name {
-	char *buf;                  /* owns the strings below */
+	char *buf;                     /* owns the strings below */
 	const struct scim_schema *ext; /* a known extension of rt; NULL: core, common or plain */
 	const char *urn;  /* a URN not of rt, the whole name (attr and sub then NULL) */
 	const char *attr; /* NULL with ext: the whole extension */
@@ -109,11 +109,11 @@ parse_name(struct scim_projection *p, const char *s, size_t len, struct scim_err
 	size_t off;
 
 	if (p->n == PROJ_MAX_NAMES)
-		return scim_fail(e, 400, SCIM_ERR_INVALID_SYNTAX,
-				 "more than %d attribute names", PROJ_MAX_NAMES);
+		return scim_fail(e, 400, SCIM_ERR_INVALID_SYNTAX, "more than %d attribute names",
+		                 PROJ_MAX_NAMES);
 	if (len > PROJ_MAX_NAME)
 		return scim_fail(e, 400, SCIM_ERR_INVALID_SYNTAX,
-				 "an attribute name is longer than %d bytes", PROJ_MAX_NAME);
+		                 "an attribute name is longer than %d bytes", PROJ_MAX_NAME);
 	if (!(nm->buf = strndup(s, len)))
 		return scim_fail(e, 500, NULL, "out of memory");
 	p->n++;
@@ -137,8 +137,8 @@ parse_name(struct scim_projection *p, const char *s, size_t len, struct scim_err
 	return 0;
 bad:
 	return scim_fail(e, 400, SCIM_ERR_INVALID_SYNTAX,
-			 "\"%.*s\" is not an attribute name ([urn:...:]attr[.subAttr])",
-			 (int)(len > 100 ? 100 : len), s);
+	                 "\"%.*s\" is not an attribute name ([urn:...:]attr[.subAttr])",
+	                 (int)(len > 100 ? 100 : len), s);
 }
 
 /* Whether list s names nothing (NULL, empty, only spaces and commas). */
@@ -152,9 +152,8 @@ blank(const char *s)
 }
 
 int
-scim_projection_parse(const char *attributes, const char *excluded,
-		      const struct scim_rtype *rt, struct scim_projection **out,
-		      struct scim_err *e)
+scim_projection_parse(const char *attributes, const char *excluded, const struct scim_rtype *rt,
+                      struct scim_projection **out, struct scim_err *e)
 {
 	struct scim_projection *p;
 	const char *s, *end;
@@ -162,7 +161,7 @@ scim_projection_parse(const char *attributes, const char *excluded,
 	*out = NULL;
 	if (!blank(attributes) && !blank(excluded))
 		return scim_fail(e, 400, SCIM_ERR_INVALID_SYNTAX,
-				 "attributes and excludedAttributes cannot both be given");
+		                 "attributes and excludedAttributes cannot both be given");
 	if (!(p = calloc(1, sizeof(*p))))
 		return scim_fail(e, 500, NULL, "out of memory");
 	p->rt = rt;
@@ -204,7 +203,7 @@ scim_projection_free(struct scim_projection *p)
  */
 static int
 names_attr(const struct proj_name *nm, const struct scim_schema *ext, const char *ukey,
-	   const char *key, const char **sub)
+           const char *key, const char **sub)
 {
 	if (ukey) {
 		size_t n = strlen(ukey), kl = strlen(key);
@@ -236,7 +235,7 @@ static int
 always(const struct scim_attr *a)
 {
 	return a && (a->returned == SCIM_RET_ALWAYS ||
-		     a == scim_schema_find(&scim_rtype_user, NULL, "userName", NULL));
+	             a == scim_schema_find(&scim_rtype_user, NULL, "userName", NULL));
 }
 
 struct scope {
@@ -261,7 +260,7 @@ sub_named(const struct scope *sc, const char *key, const char *sk)
 /* The copy of one object value of attribute key (a: its definition, or NULL). */
 static json_t *
 filter_object(const struct scope *sc, const struct scim_attr *a, const char *key, json_t *v,
-	      enum sub_mode m, int *oom)
+              enum sub_mode m, int *oom)
 {
 	const struct scim_attr *sub;
 	const char *sk;
@@ -271,7 +270,8 @@ filter_object(const struct scope *sc, const struct scim_attr *a, const char *key
 		*oom = 1;
 		return NULL;
 	}
-	json_object_foreach (v, sk, sv) {
+	json_object_foreach(v, sk, sv)
+	{
 		sub = scim_attr_sub(a, sk);
 		int named = m != SUB_ALL && sub_named(sc, key, sk);
 		if (sub && sub->returned == SCIM_RET_NEVER)
@@ -293,7 +293,7 @@ filter_object(const struct scope *sc, const struct scim_attr *a, const char *key
 /* The copy of v (value of attribute key) with sub-attributes kept per m; NULL: nothing left. */
 static json_t *
 filter_value(const struct scope *sc, const struct scim_attr *a, const char *key, json_t *v,
-	     enum sub_mode m, int *oom)
+             enum sub_mode m, int *oom)
 {
 	json_t *arr, *x, *r;
 	size_t i;
@@ -317,7 +317,8 @@ filter_value(const struct scope *sc, const struct scim_attr *a, const char *key,
 		*oom = 1;
 		return NULL;
 	}
-	json_array_foreach (v, i, x) {
+	json_array_foreach(v, i, x)
+	{
 		/* Values are objects or scalars; an array in an array has no sub-attributes. */
 		if (!json_is_array(x))
 			r = filter_value(sc, a, key, x, m, oom);
@@ -338,7 +339,7 @@ filter_value(const struct scope *sc, const struct scim_attr *a, const char *key,
 /* The projected copy of attribute key (value v) in scope sc, or NULL to leave it out. */
 static json_t *
 project_attr(const struct scope *sc, const struct scim_attr *a, int scope_named, const char *key,
-	     json_t *v, int *oom)
+             json_t *v, int *oom)
 {
 	enum scim_returned ret = a ? a->returned : SCIM_RET_DEFAULT;
 	int whole = scope_named, some_sub = 0;
@@ -385,9 +386,10 @@ project_scope(const struct scope *sc, json_t *v, int *oom)
 		*oom = 1;
 		return NULL;
 	}
-	json_object_foreach (v, k, x) {
+	json_object_foreach(v, k, x)
+	{
 		const struct scim_attr *a =
-			sc->ext ? scim_schema_find(sc->p->rt, sc->ext->id, k, NULL) : NULL;
+		    sc->ext ? scim_schema_find(sc->p->rt, sc->ext->id, k, NULL) : NULL;
 		if ((r = project_attr(sc, a, named && sc->p->mode == PROJ_INCLUDE, k, x, oom)) &&
 		    json_object_set_new(o, k, r) < 0)
 			*oom = 1;
@@ -427,7 +429,7 @@ scim_projection_wants(const struct scim_projection *p, const char *name)
 			hit = nm->ext == ext;
 			whole = hit && !nm->attr;
 		} else if (nm->urn && eqi_n(nm->urn, name, n) &&
-			   (nm->urn[n] == '\0' || nm->urn[n] == ':')) {
+		           (nm->urn[n] == '\0' || nm->urn[n] == ':')) {
 			hit = 1;
 			whole = nm->urn[n] == '\0';
 		} else {
@@ -444,7 +446,7 @@ scim_projection_wants(const struct scim_projection *p, const char *name)
 
 json_t *
 scim_projection_apply(const struct scim_projection *p, json_t *resource,
-		      const struct scim_rtype *rt)
+                      const struct scim_rtype *rt)
 {
 	struct scim_projection dflt = {.rt = rt, .mode = PROJ_DEFAULT};
 	struct scope top = {.p = p ? p : &dflt};
@@ -456,12 +458,14 @@ scim_projection_apply(const struct scim_projection *p, json_t *resource,
 		return json_deep_copy(resource);
 	if (!(out = json_object()))
 		return NULL;
-	json_object_foreach (resource, k, v) {
+	json_object_foreach(resource, k, v)
+	{
 		if (eqi(k, "schemas")) {
 			r = json_deep_copy(v);
 			if (!r)
 				oom = 1;
-		} else if (json_is_object(v) && (scim_rtype_extension(rt, k) || eqi_n(k, "urn:", 4))) {
+		} else if (json_is_object(v) &&
+		           (scim_rtype_extension(rt, k) || eqi_n(k, "urn:", 4))) {
 			struct scope sc = {.p = top.p, .ext = scim_rtype_extension(rt, k)};
 			sc.ukey = sc.ext ? NULL : k;
 			r = project_scope(&sc, v, &oom);

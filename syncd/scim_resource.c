@@ -76,8 +76,7 @@ prefixi(const char *s, const char *prefix, size_t n)
 }
 
 /* snprintf that may truncate: paths are for messages only. */
-static void __attribute__((format(printf, 3, 4)))
-pathf(char *buf, size_t n, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4))) pathf(char *buf, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -105,14 +104,18 @@ depth_ok(json_t *v, unsigned depth)
 	if (depth > RES_MAX_DEPTH)
 		return 0;
 	if (json_is_array(v)) {
-		json_array_foreach (v, i, x)
+		json_array_foreach(v, i, x)
+		{
 			if (!depth_ok(x, depth + 1))
 				return 0;
+		}
 		return 1;
 	}
-	json_object_foreach (v, k, x)
+	json_object_foreach(v, k, x)
+	{
 		if (!depth_ok(x, depth + 1))
 			return 0;
+	}
 	return 1;
 }
 
@@ -180,7 +183,7 @@ is_datetime(const char *s)
 /* A value of a non-complex attribute: checks v and sets *res to a new copy. */
 static int
 norm_simple(struct vctx *c, const struct scim_attr *a, int flags, json_t *v, const char *path,
-	    json_t **res)
+            json_t **res)
 {
 	const char *s;
 	size_t n;
@@ -196,18 +199,18 @@ norm_simple(struct vctx *c, const struct scim_attr *a, int flags, json_t *v, con
 			*res = json_false();
 		else
 			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE, "%s must be a boolean",
-					 path);
+			                 path);
 		break;
 	case SCIM_T_INTEGER:
 		if (!json_is_integer(v))
-			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE,
-					 "%s must be an integer", path);
+			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE, "%s must be an integer",
+			                 path);
 		*res = json_copy(v);
 		break;
 	case SCIM_T_DECIMAL:
 		if (!json_is_number(v))
 			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE, "%s must be a number",
-					 path);
+			                 path);
 		*res = json_copy(v);
 		break;
 	case SCIM_T_COMPLEX: /* a complex sub-attribute: no such thing in our tables */
@@ -215,22 +218,22 @@ norm_simple(struct vctx *c, const struct scim_attr *a, int flags, json_t *v, con
 	default:
 		if (!json_is_string(v))
 			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE, "%s must be a string",
-					 path);
+			                 path);
 		s = json_string_value(v);
 		n = json_string_length(v);
 		if ((flags & F_NONEMPTY) && n == 0)
-			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE,
-					 "%s must not be empty", path);
+			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE, "%s must not be empty",
+			                 path);
 		if (n > ((flags & F_IDENT) ? RES_MAX_IDENT : RES_MAX_STRING))
 			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE,
-					 "%s is longer than %d bytes", path,
-					 (flags & F_IDENT) ? RES_MAX_IDENT : RES_MAX_STRING);
+			                 "%s is longer than %d bytes", path,
+			                 (flags & F_IDENT) ? RES_MAX_IDENT : RES_MAX_STRING);
 		if ((flags & F_IDENT) ? has_control(s, n) : memchr(s, '\0', n) != NULL)
 			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE,
-					 "%s must not hold control characters", path);
+			                 "%s must not hold control characters", path);
 		if (a->type == SCIM_T_DATETIME && !is_datetime(s))
 			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE,
-					 "%s must be a dateTime (2024-05-01T12:00:00Z)", path);
+			                 "%s must be a dateTime (2024-05-01T12:00:00Z)", path);
 		*res = json_copy(v);
 		break;
 	}
@@ -240,7 +243,7 @@ norm_simple(struct vctx *c, const struct scim_attr *a, int flags, json_t *v, con
 /* One value of a complex attribute a: an object whose known sub-attributes are checked. */
 static int
 norm_complex(struct vctx *c, const struct scim_attr *a, int flags, json_t *v, const char *path,
-	     json_t **res)
+             json_t **res)
 {
 	char sp[PATH_MAX_LEN + 64];
 	const struct scim_attr *sub;
@@ -252,7 +255,8 @@ norm_complex(struct vctx *c, const struct scim_attr *a, int flags, json_t *v, co
 		return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE, "%s must be an object", path);
 	if (!(o = json_object()))
 		return oom(c);
-	json_object_foreach (v, k, sv) {
+	json_object_foreach(v, k, sv)
+	{
 		if (json_is_null(sv))
 			continue;
 		sub = scim_attr_sub(a, k);
@@ -270,7 +274,8 @@ norm_complex(struct vctx *c, const struct scim_attr *a, int flags, json_t *v, co
 		int sflags = 0;
 		if ((flags & (F_MEMBERS | F_MANAGER)) && eqi(sub->name, "value"))
 			sflags = F_IDENT | ((flags & F_MEMBERS) ? F_NONEMPTY : 0);
-		if (norm_simple(c, sub, sflags, sv, sp, &r) < 0 || put_new(c, o, sub->name, r, sp) < 0)
+		if (norm_simple(c, sub, sflags, sv, sp, &r) < 0 ||
+		    put_new(c, o, sub->name, r, sp) < 0)
 			goto fail;
 	}
 	if ((flags & F_MEMBERS) && !json_object_get(o, "value")) {
@@ -287,7 +292,7 @@ fail:
 /* A multi-valued attribute: an array (a single value is wrapped), at most one primary. */
 static int
 norm_multi(struct vctx *c, const struct scim_attr *a, int flags, json_t *v, const char *path,
-	   json_t **res)
+           json_t **res)
 {
 	char ep[PATH_MAX_LEN + 32];
 	size_t n = json_is_array(v) ? json_array_size(v) : 1, primaries = 0;
@@ -295,8 +300,8 @@ norm_multi(struct vctx *c, const struct scim_attr *a, int flags, json_t *v, cons
 
 	*res = NULL;
 	if (!(flags & F_MEMBERS) && n > RES_MAX_VALUES)
-		return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE,
-				 "%s holds more than %d values", path, RES_MAX_VALUES);
+		return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE, "%s holds more than %d values",
+		                 path, RES_MAX_VALUES);
 	if (!(arr = json_array()))
 		return oom(c);
 	for (size_t i = 0; i < n; i++) {
@@ -305,12 +310,12 @@ norm_multi(struct vctx *c, const struct scim_attr *a, int flags, json_t *v, cons
 			continue;
 		pathf(ep, sizeof(ep), "%s[%zu]", path, i);
 		if (a->type == SCIM_T_COMPLEX ? norm_complex(c, a, flags, el, ep, &r) < 0
-					      : norm_simple(c, a, flags, el, ep, &r) < 0)
+		                              : norm_simple(c, a, flags, el, ep, &r) < 0)
 			goto fail;
 		if (json_is_true(json_object_get(r, "primary")) && ++primaries > 1) {
 			json_decref(r);
 			scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE,
-				  "%s has more than one primary value", path);
+			          "%s has more than one primary value", path);
 			goto fail;
 		}
 		if (json_array_append_new(arr, r) < 0) {
@@ -354,8 +359,8 @@ put_attr(struct vctx *c, json_t *dst, const struct scim_schema *s, const char *k
 		pathf(path, sizeof(path), "%s:%s", s->id, a->name);
 	else
 		pathf(path, sizeof(path), "%s", a->name);
-	if (!s && (eqi(a->name, "userName") || eqi(a->name, "displayName") ||
-		   eqi(a->name, "externalId")))
+	if (!s &&
+	    (eqi(a->name, "userName") || eqi(a->name, "displayName") || eqi(a->name, "externalId")))
 		flags |= F_IDENT;
 	if (!s && (a->required || eqi(a->name, "externalId")))
 		flags |= F_NONEMPTY;
@@ -423,9 +428,11 @@ listed(struct vctx *c, const char *urn)
 	json_t *x;
 	size_t i;
 
-	json_array_foreach (c->schemas, i, x)
+	json_array_foreach(c->schemas, i, x)
+	{
 		if (eqi(json_string_value(x), urn))
 			return json_string_value(x);
+	}
 	return NULL;
 }
 
@@ -440,24 +447,25 @@ check_schemas(struct vctx *c, json_t *body)
 		return 0;
 	if (!json_is_array(s))
 		return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE,
-				 "schemas must be an array of schema URNs");
-	json_array_foreach (s, i, x) {
+		                 "schemas must be an array of schema URNs");
+	json_array_foreach(s, i, x)
+	{
 		if (!json_is_string(x))
 			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE,
-					 "schemas[%zu] must be a string", i);
+			                 "schemas[%zu] must be a string", i);
 		for (size_t j = 0; scim_all_schemas[j]; j++)
 			if (eqi(json_string_value(x), scim_all_schemas[j]->id) &&
 			    scim_all_schemas[j] != c->rt->core &&
 			    !scim_rtype_extension(c->rt, scim_all_schemas[j]->id))
 				return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE,
-						 "schemas holds %s, which is not a schema of %s "
-						 "resources",
-						 scim_all_schemas[j]->id, c->rt->id);
+				                 "schemas holds %s, which is not a schema of %s "
+				                 "resources",
+				                 scim_all_schemas[j]->id, c->rt->id);
 	}
 	c->schemas = s;
 	if (!listed(c, c->rt->core->id))
 		return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE, "schemas must hold %s",
-				 c->rt->core->id);
+		                 c->rt->core->id);
 	return 0;
 }
 
@@ -471,10 +479,11 @@ put_unknown_urn(struct vctx *c, const char *key, json_t *v)
 
 	if (!listed(c, key)) {
 		/* "urn:A:attr" where the body lists A: attribute attr of extension A. */
-		json_array_foreach (c->schemas, i, x) {
+		json_array_foreach(c->schemas, i, x)
+		{
 			size_t n = json_string_length(x);
-			if (n > best_len && prefixi(key, json_string_value(x), n) && key[n] == ':' &&
-			    key[n + 1]) {
+			if (n > best_len && prefixi(key, json_string_value(x), n) &&
+			    key[n] == ':' && key[n + 1]) {
 				best = json_string_value(x);
 				best_len = n;
 			}
@@ -487,12 +496,13 @@ put_unknown_urn(struct vctx *c, const char *key, json_t *v)
 	}
 	if (!json_is_object(v))
 		return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE,
-				 "%s must be an object (an extension the schema does not know)",
-				 key);
+		                 "%s must be an object (an extension the schema does not know)",
+		                 key);
 	name = listed(c, key) ? listed(c, key) : key;
 	if (!(dst = sub_object(c, name)))
 		return -1;
-	json_object_foreach (v, k, x) {
+	json_object_foreach(v, k, x)
+	{
 		char path[PATH_MAX_LEN * 2];
 		if (json_is_null(x))
 			continue;
@@ -520,18 +530,22 @@ put_top(struct vctx *c, const char *key, json_t *v)
 	if ((s = scim_rtype_extension(c->rt, key)) || eqi(key, c->rt->core->id)) {
 		if (!json_is_object(v))
 			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE, "%s must be an object",
-					 s ? s->id : c->rt->core->id);
+			                 s ? s->id : c->rt->core->id);
 		if (!s) {
-			json_object_foreach (v, k, x)
+			json_object_foreach(v, k, x)
+			{
 				if (put_top(c, k, x) < 0)
 					return -1;
+			}
 			return 0;
 		}
 		if (!(dst = sub_object(c, s->id)))
 			return -1;
-		json_object_foreach (v, k, x)
+		json_object_foreach(v, k, x)
+		{
 			if (put_attr(c, dst, s, k, x) < 0)
 				return -1;
+		}
 		return 0;
 	}
 	if ((off = scim_schema_split_urn(c->rt, key, &s))) {
@@ -568,26 +582,27 @@ finish(struct vctx *c, json_t *schemas)
 		if (json_array_append_new(schemas, json_string(s->id)) < 0)
 			return oom(c);
 	}
-	json_object_foreach (c->out, k, x)
+	json_object_foreach(c->out, k, x)
+	{
 		if (prefixi(k, "urn:", 4) && !scim_rtype_extension(c->rt, k) && listed(c, k) &&
 		    json_array_append_new(schemas, json_string(k)) < 0)
 			return oom(c);
+	}
 	for (size_t i = 0; i < c->rt->core->n_attrs; i++) {
 		const struct scim_attr *a = &c->rt->core->attrs[i];
 		if (a->required && a->mutability != SCIM_MUT_READONLY &&
 		    !json_object_get(c->out, a->name))
 			return scim_fail(c->e, 400, SCIM_ERR_INVALID_VALUE, "%s is required",
-					 a->name);
+			                 a->name);
 	}
 	if (!depth_ok(c->out, 1))
 		return scim_fail(c->e, 400, SCIM_ERR_INVALID_SYNTAX,
-				 "the resource nests deeper than %d levels", RES_MAX_DEPTH);
+		                 "the resource nests deeper than %d levels", RES_MAX_DEPTH);
 	return 0;
 }
 
 int
-scim_resource_validate(json_t *body, const struct scim_rtype *rt, json_t **out,
-		       struct scim_err *e)
+scim_resource_validate(json_t *body, const struct scim_rtype *rt, json_t **out, struct scim_err *e)
 {
 	struct vctx c = {.rt = rt, .e = e};
 	json_t *schemas, *v;
@@ -596,10 +611,10 @@ scim_resource_validate(json_t *body, const struct scim_rtype *rt, json_t **out,
 	*out = NULL;
 	if (!json_is_object(body))
 		return scim_fail(e, 400, SCIM_ERR_INVALID_SYNTAX,
-				 "the %s resource must be a JSON object", rt->id);
+		                 "the %s resource must be a JSON object", rt->id);
 	if (!depth_ok(body, 1))
 		return scim_fail(e, 400, SCIM_ERR_INVALID_SYNTAX,
-				 "the resource nests deeper than %d levels", RES_MAX_DEPTH);
+		                 "the resource nests deeper than %d levels", RES_MAX_DEPTH);
 	if (check_schemas(&c, body) < 0)
 		return -1;
 	if (!(c.out = json_object()) || !(schemas = json_array()) ||
@@ -607,9 +622,11 @@ scim_resource_validate(json_t *body, const struct scim_rtype *rt, json_t **out,
 		json_decref(c.out);
 		return oom(&c);
 	}
-	json_object_foreach (body, k, v)
+	json_object_foreach(body, k, v)
+	{
 		if (put_top(&c, k, v) < 0)
 			goto fail;
+	}
 	if (finish(&c, schemas) < 0)
 		goto fail;
 	*out = c.out;

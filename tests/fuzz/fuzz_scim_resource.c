@@ -21,22 +21,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_LIST 4096
 
 static const char *const lists[][2] = {
-	{NULL, NULL},
-	{"userName,emails.value,name.givenName," SCIM_URN_ENTERPRISE ":manager", NULL},
-	{NULL, "members,groups,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
-	{"displayName,members.value,urn:x:y.z", NULL},
-	{NULL, "name.familyName,emails.primary,password,urn:x:y"},
+    {NULL, NULL},
+    {"userName,emails.value,name.givenName," SCIM_URN_ENTERPRISE ":manager", NULL},
+    {NULL, "members,groups,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
+    {"displayName,members.value,urn:x:y.z", NULL},
+    {NULL, "name.familyName,emails.primary,password,urn:x:y"},
 };
 
 static const char served_user[] =
-	"{\"schemas\":[\"" SCIM_URN_USER "\",\"" SCIM_URN_ENTERPRISE "\"],\"id\":\"u1\","
-	"\"userName\":\"bjensen\",\"password\":\"x\",\"name\":{\"givenName\":\"B\"},"
-	"\"emails\":[{\"value\":\"b@x\",\"primary\":true},{\"value\":\"c@x\"}],"
-	"\"groups\":[{\"value\":\"g1\"}],\"" SCIM_URN_ENTERPRISE "\":{\"manager\":{\"value\":\"m\"}},"
-	"\"urn:x:y\":{\"z\":1},\"meta\":{\"resourceType\":\"User\"}}";
+    "{\"schemas\":[\"" SCIM_URN_USER "\",\"" SCIM_URN_ENTERPRISE "\"],\"id\":\"u1\","
+    "\"userName\":\"bjensen\",\"password\":\"x\",\"name\":{\"givenName\":\"B\"},"
+    "\"emails\":[{\"value\":\"b@x\",\"primary\":true},{\"value\":\"c@x\"}],"
+    "\"groups\":[{\"value\":\"g1\"}],\"" SCIM_URN_ENTERPRISE "\":{\"manager\":{\"value\":\"m\"}},"
+    "\"urn:x:y\":{\"z\":1},\"meta\":{\"resourceType\":\"User\"}}";
 static const char served_group[] =
-	"{\"schemas\":[\"" SCIM_URN_GROUP "\"],\"id\":\"g1\",\"displayName\":\"eng\","
-	"\"members\":[{\"value\":\"u1\",\"display\":\"A\"},{\"value\":\"u2\"}]}";
+    "{\"schemas\":[\"" SCIM_URN_GROUP "\"],\"id\":\"g1\",\"displayName\":\"eng\","
+    "\"members\":[{\"value\":\"u1\",\"display\":\"A\"},{\"value\":\"u2\"}]}";
 
 static void
 check_projected(json_t *out)
@@ -85,7 +85,7 @@ validate(json_t *body, const struct scim_rtype *rt)
 	    json_object_get(out, "password"))
 		abort();
 	if (strcmp(json_string_value(json_array_get(json_object_get(out, "schemas"), 0)),
-		   rt->core->id) != 0)
+	           rt->core->id) != 0)
 		abort();
 	/* What we store is a valid body that normalises to itself. */
 	if (scim_resource_validate(out, rt, &again, &e2) < 0) {

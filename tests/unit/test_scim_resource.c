@@ -15,9 +15,9 @@
 
 #include "syncd/scim_resource.h"
 
-#define U   (&scim_rtype_user)
-#define G   (&scim_rtype_group)
-#define ENT "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+#define U      (&scim_rtype_user)
+#define G      (&scim_rtype_group)
+#define ENT    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 #define CORE_U "urn:ietf:params:scim:schemas:core:2.0:User"
 #define CORE_G "urn:ietf:params:scim:schemas:core:2.0:Group"
 #define CUSTOM "urn:ietf:params:scim:schemas:extension:CustomExtension:2.0:User"
@@ -68,7 +68,7 @@ valid_v(const struct scim_rtype *rt, json_t *body, const char *want)
 	char *before = dump(body), *after;
 
 	cr_assert_eq(scim_resource_validate(body, rt, &out, &e), 0, "refused (%d %s): %s\n  %s",
-		     e.status, e.scim_type ? e.scim_type : "-", e.detail, before);
+	             e.status, e.scim_type ? e.scim_type : "-", e.detail, before);
 	cr_assert_not_null(out);
 	assert_json(out, w, before);
 	/* "schemas" comes first, and the body is left as it was. */
@@ -77,7 +77,8 @@ valid_v(const struct scim_rtype *rt, json_t *body, const char *want)
 	cr_assert_str_eq(after, before, "the body was changed");
 	/* Normalising is idempotent: the output is a valid body giving itself. */
 	json_t *again = NULL;
-	cr_assert_eq(scim_resource_validate(out, rt, &again, &e), 0, "output refused: %s", e.detail);
+	cr_assert_eq(scim_resource_validate(out, rt, &again, &e), 0, "output refused: %s",
+	             e.detail);
 	assert_json(again, out, "validating the output again");
 	json_decref(again);
 	free(before);
@@ -215,7 +216,8 @@ Test(resource, names_in_any_case_take_the_schema_spelling)
 	      "'emails':[{'value':'b@x','primary':true}],'" ENT "':{'department':'R&D'},"
 	      "'externalId':'e1','active':false}");
 	valid(G, "{'DISPLAYNAME':'g','MEMBERS':[{'VALUE':'u1','Display':'A'}]}",
-	      "{'schemas':['" CORE_G "'],'displayName':'g','members':[{'value':'u1','display':'A'}]}");
+	      "{'schemas':['" CORE_G
+	      "'],'displayName':'g','members':[{'value':'u1','display':'A'}]}");
 }
 
 Test(resource, urn_qualified_names)
@@ -230,7 +232,8 @@ Test(resource, urn_qualified_names)
 	      "{'schemas':['" CORE_U "'],'userName':'bob','name':{'givenName':'B'}}");
 	/* The extension's URN lists it in "schemas" even when the body did not. */
 	valid(U, "{'schemas':['" CORE_U "'],'userName':'bob','" ENT ":manager':'m1'}",
-	      "{'schemas':['" CORE_U "','" ENT "'],'userName':'bob','" ENT "':{'manager':{'value':'m1'}}}");
+	      "{'schemas':['" CORE_U "','" ENT "'],'userName':'bob','" ENT
+	      "':{'manager':{'value':'m1'}}}");
 	invalid(U, "{'userName':'bob','" ENT ":':'x'}", SYN, "empty");
 }
 
@@ -238,9 +241,9 @@ Test(resource, names_given_twice_are_refused)
 {
 	invalid(U, "{'userName':'a','USERNAME':'b'}", SYN, "userName is given twice");
 	invalid(U, "{'userName':'a','" ENT "':{'department':'x'},'" ENT ":Department':'y'}", SYN,
-		ENT ":department is given twice");
+	        ENT ":department is given twice");
 	invalid(U, "{'userName':'a','name':{'givenName':'x','GivenName':'y'}}", SYN,
-		"name.givenName is given twice");
+	        "name.givenName is given twice");
 	invalid(U, "{'userName':'a','foo':1,'FOO':2}", SYN, "given twice");
 	/* One of them null is no conflict. */
 	valid(U, "{'userName':'a','USERNAME':null}", "{'schemas':['" CORE_U "'],'userName':'a'}");
@@ -258,7 +261,7 @@ Test(resource, booleans_sent_as_strings)
 	invalid(U, "{'userName':'a','active':'yes'}", VAL, "active must be a boolean");
 	invalid(U, "{'userName':'a','active':1}", VAL, "active must be a boolean");
 	invalid(U, "{'userName':'a','emails':[{'value':'a@x'},{'value':'b@x','primary':'maybe'}]}",
-		VAL, "emails[1].primary must be a boolean");
+	        VAL, "emails[1].primary must be a boolean");
 }
 
 Test(resource, type_mismatches_name_the_attribute)
@@ -266,16 +269,17 @@ Test(resource, type_mismatches_name_the_attribute)
 	invalid(U, "{'userName':5}", VAL, "userName must be a string");
 	invalid(U, "{'userName':['a']}", VAL, "userName must be a string");
 	invalid(U, "{'userName':'a','name':'Bob'}", VAL, "name must be an object");
-	invalid(U, "{'userName':'a','name':{'givenName':1}}", VAL, "name.givenName must be a string");
+	invalid(U, "{'userName':'a','name':{'givenName':1}}", VAL,
+	        "name.givenName must be a string");
 	invalid(U, "{'userName':'a','emails':'a@x'}", VAL, "emails[0] must be an object");
 	invalid(U, "{'userName':'a','emails':[[{'value':'a@x'}]]}", VAL,
-		"emails[0] must be an object");
+	        "emails[0] must be an object");
 	invalid(U, "{'userName':'a','profileUrl':true}", VAL, "profileUrl must be a string");
 	invalid(U, "{'userName':'a','x509Certificates':[{'value':7}]}", VAL,
-		"x509Certificates[0].value must be a string");
+	        "x509Certificates[0].value must be a string");
 	invalid(U, "{'userName':'a','" ENT "':'Sales'}", VAL, ENT " must be an object");
 	invalid(U, "{'userName':'a','" ENT "':{'department':['Sales']}}", VAL,
-		ENT ":department must be a string");
+	        ENT ":department must be a string");
 	invalid(U, "{'userName':'a','" CORE_U "':'x'}", VAL, CORE_U " must be an object");
 }
 
@@ -290,13 +294,13 @@ Test(resource, single_value_of_a_multi_valued_attribute_is_wrapped)
 Test(resource, at_most_one_primary)
 {
 	invalid(U,
-		"{'userName':'a','emails':[{'value':'a@x','primary':true},"
-		"{'value':'b@x','primary':true}]}",
-		VAL, "emails has more than one primary value");
+	        "{'userName':'a','emails':[{'value':'a@x','primary':true},"
+	        "{'value':'b@x','primary':true}]}",
+	        VAL, "emails has more than one primary value");
 	invalid(U,
-		"{'userName':'a','addresses':[{'country':'US','primary':'TRUE'},"
-		"{'country':'FR','primary':'true'}]}",
-		VAL, "addresses has more than one primary value");
+	        "{'userName':'a','addresses':[{'country':'US','primary':'TRUE'},"
+	        "{'country':'FR','primary':'true'}]}",
+	        VAL, "addresses has more than one primary value");
 	/* Primaries of different attributes do not count together. */
 	valid(U,
 	      "{'userName':'a','emails':[{'value':'a@x','primary':true}],"
@@ -317,16 +321,18 @@ Test(resource, enterprise_manager)
 	const char *cleared[] = {"''", "{'value':''}", "{}", "null", "{'value':null}"};
 	for (size_t i = 0; i < sizeof(cleared) / sizeof(*cleared); i++) {
 		char body[256];
-		snprintf(body, sizeof(body), "{'userName':'a','" ENT "':{'manager':%s}}", cleared[i]);
+		snprintf(body, sizeof(body), "{'userName':'a','" ENT "':{'manager':%s}}",
+		         cleared[i]);
 		valid(U, body, "{'schemas':['" CORE_U "'],'userName':'a'}");
 	}
 	valid(U, "{'userName':'a','" ENT "':{'manager':'','department':'d'}}",
 	      "{'schemas':['" CORE_U "','" ENT "'],'userName':'a','" ENT "':{'department':'d'}}");
-	invalid(U, "{'userName':'a','" ENT "':{'manager':5}}", VAL, ENT ":manager must be an object");
+	invalid(U, "{'userName':'a','" ENT "':{'manager':5}}", VAL,
+	        ENT ":manager must be an object");
 	invalid(U, "{'userName':'a','" ENT "':{'manager':{'value':5}}}", VAL,
-		ENT ":manager.value must be a string");
+	        ENT ":manager.value must be a string");
 	invalid(U, "{'userName':'a','" ENT "':{'manager':'a\\nb'}}", VAL,
-		ENT ":manager.value must not hold control characters");
+	        ENT ":manager.value must not hold control characters");
 }
 
 Test(resource, nulls_are_absent)
@@ -361,11 +367,11 @@ Test(resource, unknown_extensions_are_kept)
 	      "'floor':3}}");
 	invalid(U, "{'userName':'a','" CUSTOM ":badge':'7'}", VAL, "must be an object");
 	invalid(U, "{'schemas':['" CORE_U "','" CUSTOM "'],'userName':'a','" CUSTOM "':'7'}", VAL,
-		"must be an object");
+	        "must be an object");
 	invalid(U,
-		"{'schemas':['" CORE_U "','" CUSTOM "'],'userName':'a','" CUSTOM ":b':1,"
-		"'" CUSTOM "':{'B':2}}",
-		SYN, "given twice");
+	        "{'schemas':['" CORE_U "','" CUSTOM "'],'userName':'a','" CUSTOM ":b':1,"
+	        "'" CUSTOM "':{'B':2}}",
+	        SYN, "given twice");
 	/* Unknown plain names, also inside known complex values: kept as sent. */
 	valid(U,
 	      "{'userName':'a','costCentre':{'x':[true]},'name':{'givenName':'g','nick':'n'},"
@@ -380,8 +386,8 @@ Test(resource, unknown_extensions_are_kept)
 Test(resource, read_only_and_write_only_are_dropped)
 {
 	json_t *body = js("{'id':'2819c223','userName':'a','meta':{'resourceType':'User',"
-			  "'created':'2024-01-01T00:00:00Z'},'groups':[{'value':'g1'}],"
-			  "'password':'Sup3r-secret!','PASSWORD':null,'ID':null}");
+	                  "'created':'2024-01-01T00:00:00Z'},'groups':[{'value':'g1'}],"
+	                  "'password':'Sup3r-secret!','PASSWORD':null,'ID':null}");
 	struct scim_err e = {0};
 	json_t *out;
 
@@ -407,14 +413,15 @@ Test(resource, schemas_attribute)
 	valid(U, "{'schemas':['" ENT "','" CORE_U "','" CORE_U "'],'userName':'a'}",
 	      "{'schemas':['" CORE_U "'],'userName':'a'}");
 	invalid(U, "{'schemas':'" CORE_U "','userName':'a'}", VAL, "schemas must be an array");
-	invalid(U, "{'schemas':['" CORE_U "',7],'userName':'a'}", VAL, "schemas[1] must be a string");
+	invalid(U, "{'schemas':['" CORE_U "',7],'userName':'a'}", VAL,
+	        "schemas[1] must be a string");
 	invalid(U, "{'schemas':[],'userName':'a'}", VAL, "schemas must hold " CORE_U);
 	invalid(U, "{'schemas':['" ENT "'],'userName':'a'}", VAL, "schemas must hold " CORE_U);
 	invalid(U, "{'schemas':['" CORE_U "','" CORE_G "'],'userName':'a'}", VAL,
-		"not a schema of User");
+	        "not a schema of User");
 	invalid(G, "{'schemas':['" CORE_U "'],'displayName':'g'}", VAL, "not a schema of Group");
 	invalid(G, "{'schemas':['" CORE_G "','" ENT "'],'displayName':'g'}", VAL,
-		"not a schema of Group");
+	        "not a schema of Group");
 }
 
 /* ---- Required attributes, identifiers, members ---- */
@@ -435,13 +442,13 @@ Test(resource, group_members)
 {
 	invalid(G, "{'displayName':'g','members':['u1']}", VAL, "members[0] must be an object");
 	invalid(G, "{'displayName':'g','members':[{'value':'u1'},{'display':'x'}]}", VAL,
-		"members[1].value is required");
+	        "members[1].value is required");
 	invalid(G, "{'displayName':'g','members':[{'value':''}]}", VAL,
-		"members[0].value must not be empty");
+	        "members[0].value must not be empty");
 	invalid(G, "{'displayName':'g','members':[{'value':7}]}", VAL,
-		"members[0].value must be a string");
+	        "members[0].value must be a string");
 	invalid(G, "{'displayName':'g','members':[{'value':'a\\u0001'}]}", VAL,
-		"members[0].value must not hold control characters");
+	        "members[0].value must not hold control characters");
 	invalid(G, "{'displayName':'g','members':'u1'}", VAL, "members[0] must be an object");
 
 	/* Thousands of members: no value cap (the body size limit bounds them). */
@@ -585,17 +592,19 @@ Test(resource, bodies_that_are_not_objects)
 
 /* ---- Projection ---- */
 
-#define SERVED                                                                                  \
-	"{'schemas':['" CORE_U "','" ENT "','" CUSTOM "'],'id':'2819c223','externalId':'e1',"  \
-	"'userName':'bjensen','name':{'givenName':'Barbara','familyName':'Jensen'},"            \
-	"'displayName':'Babs','active':true,'password':'never!',"                               \
-	"'emails':[{'value':'b@x','type':'work','primary':true},{'value':'b@home','type':'home'}]," \
-	"'groups':[{'value':'g1','display':'eng'}],"                                            \
-	"'" ENT "':{'department':'R&D','employeeNumber':'7','manager':{'value':'m1'}},"         \
-	"'" CUSTOM "':{'badge':'42','floor':3},'hobby':'chess',"                                \
+#define SERVED                                                                                     \
+	"{'schemas':['" CORE_U "','" ENT "','" CUSTOM "'],'id':'2819c223','externalId':'e1',"      \
+	"'userName':'bjensen','name':{'givenName':'Barbara','familyName':'Jensen'},"               \
+	"'displayName':'Babs','active':true,'password':'never!',"                                  \
+	"'emails':[{'value':'b@x','type':'work','primary':true},{'value':'b@home','type':'home'}]" \
+	","                                                                                        \
+	"'groups':[{'value':'g1','display':'eng'}],"                                               \
+	"'" ENT "':{'department':'R&D','employeeNumber':'7','manager':{'value':'m1'}},"            \
+	"'" CUSTOM "':{'badge':'42','floor':3},'hobby':'chess',"                                   \
 	"'meta':{'resourceType':'User','location':'https://h/scim/v2/Users/2819c223'}}"
 
-#define ALWAYS_U "'schemas':['" CORE_U "','" ENT "','" CUSTOM "'],'id':'2819c223','userName':'bjensen'"
+#define ALWAYS_U                                                                                   \
+	"'schemas':['" CORE_U "','" ENT "','" CUSTOM "'],'id':'2819c223','userName':'bjensen'"
 
 static struct scim_projection *
 proj(const struct scim_rtype *rt, const char *attributes, const char *excluded)
@@ -610,7 +619,7 @@ proj(const struct scim_rtype *rt, const char *attributes, const char *excluded)
 
 static void
 projects(const struct scim_rtype *rt, const char *resource, const char *attributes,
-	 const char *excluded, const char *want)
+         const char *excluded, const char *want)
 {
 	struct scim_projection *p = proj(rt, attributes, excluded);
 	json_t *r = js(resource), *w = js(want), *out;
@@ -619,7 +628,7 @@ projects(const struct scim_rtype *rt, const char *resource, const char *attribut
 	out = scim_projection_apply(p, r, rt);
 	cr_assert_not_null(out);
 	snprintf(what, sizeof(what), "attributes=%s excludedAttributes=%s",
-		 attributes ? attributes : "-", excluded ? excluded : "-");
+	         attributes ? attributes : "-", excluded ? excluded : "-");
 	assert_json(out, w, what);
 	after = dump(r);
 	cr_assert_str_eq(after, before, "the resource was changed");
@@ -638,20 +647,21 @@ bad_projection(const char *attributes, const char *excluded, const char *fragmen
 	struct scim_err e = {0};
 
 	cr_assert_eq(scim_projection_parse(attributes, excluded, U, &p, &e), -1, "accepted %s / %s",
-		     attributes ? attributes : "-", excluded ? excluded : "-");
+	             attributes ? attributes : "-", excluded ? excluded : "-");
 	cr_assert_null(p);
 	cr_assert_eq(e.status, 400);
 	cr_assert_str_eq(e.scim_type, SYN);
 	cr_assert(strstr(e.detail, fragment), "detail \"%s\" lacks \"%s\"", e.detail, fragment);
 }
 
-#define DEFAULT_U                                                                               \
-	"{" ALWAYS_U ",'externalId':'e1','name':{'givenName':'Barbara','familyName':'Jensen'},"   \
-	"'displayName':'Babs','active':true,"                                                   \
-	"'emails':[{'value':'b@x','type':'work','primary':true},{'value':'b@home','type':'home'}]," \
-	"'groups':[{'value':'g1','display':'eng'}],"                                            \
-	"'" ENT "':{'department':'R&D','employeeNumber':'7','manager':{'value':'m1'}},"         \
-	"'" CUSTOM "':{'badge':'42','floor':3},'hobby':'chess',"                                \
+#define DEFAULT_U                                                                                  \
+	"{" ALWAYS_U ",'externalId':'e1','name':{'givenName':'Barbara','familyName':'Jensen'},"    \
+	"'displayName':'Babs','active':true,"                                                      \
+	"'emails':[{'value':'b@x','type':'work','primary':true},{'value':'b@home','type':'home'}]" \
+	","                                                                                        \
+	"'groups':[{'value':'g1','display':'eng'}],"                                               \
+	"'" ENT "':{'department':'R&D','employeeNumber':'7','manager':{'value':'m1'}},"            \
+	"'" CUSTOM "':{'badge':'42','floor':3},'hobby':'chess',"                                   \
 	"'meta':{'resourceType':'User','location':'https://h/scim/v2/Users/2819c223'}}"
 
 Test(projection, default_set_never_has_the_password)
@@ -672,25 +682,27 @@ Test(projection, attributes)
 	projects(U, SERVED, "id", NULL, "{" ALWAYS_U "}");
 	projects(U, SERVED, "nosuch,password", NULL, "{" ALWAYS_U "}");
 	projects(U, SERVED, " emails , DISPLAYNAME,,", NULL,
-		 "{" ALWAYS_U ",'displayName':'Babs','emails':[{'value':'b@x','type':'work',"
-		 "'primary':true},{'value':'b@home','type':'home'}]}");
+	         "{" ALWAYS_U ",'displayName':'Babs','emails':[{'value':'b@x','type':'work',"
+	         "'primary':true},{'value':'b@home','type':'home'}]}");
 	projects(U, SERVED, "name.givenName,emails.value,meta.location", NULL,
-		 "{" ALWAYS_U ",'name':{'givenName':'Barbara'},'emails':[{'value':'b@x'},"
-		 "{'value':'b@home'}],'meta':{'location':'https://h/scim/v2/Users/2819c223'}}");
+	         "{" ALWAYS_U ",'name':{'givenName':'Barbara'},'emails':[{'value':'b@x'},"
+	         "{'value':'b@home'}],'meta':{'location':'https://h/scim/v2/Users/2819c223'}}");
 	projects(U, SERVED, "emails.primary", NULL, "{" ALWAYS_U ",'emails':[{'primary':true}]}");
 	projects(U, SERVED, "hobby", NULL, "{" ALWAYS_U ",'hobby':'chess'}");
 }
 
 Test(projection, urn_qualified_attributes)
 {
-	projects(U, SERVED, ENT ":department", NULL, "{" ALWAYS_U ",'" ENT "':{'department':'R&D'}}");
-	projects(U, SERVED, "URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:Manager.Value",
-		 NULL, "{" ALWAYS_U ",'" ENT "':{'manager':{'value':'m1'}}}");
+	projects(U, SERVED, ENT ":department", NULL,
+	         "{" ALWAYS_U ",'" ENT "':{'department':'R&D'}}");
+	projects(U, SERVED,
+	         "URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:Manager.Value", NULL,
+	         "{" ALWAYS_U ",'" ENT "':{'manager':{'value':'m1'}}}");
 	projects(U, SERVED, ENT, NULL,
-		 "{" ALWAYS_U ",'" ENT "':{'department':'R&D','employeeNumber':'7',"
-		 "'manager':{'value':'m1'}}}");
+	         "{" ALWAYS_U ",'" ENT "':{'department':'R&D','employeeNumber':'7',"
+	         "'manager':{'value':'m1'}}}");
 	projects(U, SERVED, CORE_U ":name.givenName", NULL,
-		 "{" ALWAYS_U ",'name':{'givenName':'Barbara'}}");
+	         "{" ALWAYS_U ",'name':{'givenName':'Barbara'}}");
 	projects(U, SERVED, CUSTOM ":badge", NULL, "{" ALWAYS_U ",'" CUSTOM "':{'badge':'42'}}");
 	projects(U, SERVED, CUSTOM, NULL, "{" ALWAYS_U ",'" CUSTOM "':{'badge':'42','floor':3}}");
 	/* An extension attribute named without its URN is an unknown top-level name. */
@@ -700,30 +712,35 @@ Test(projection, urn_qualified_attributes)
 Test(projection, excluded_attributes)
 {
 	projects(U, SERVED, NULL, "emails,name.familyName,groups,meta,hobby",
-		 "{" ALWAYS_U ",'externalId':'e1','name':{'givenName':'Barbara'},"
-		 "'displayName':'Babs','active':true,"
-		 "'" ENT "':{'department':'R&D','employeeNumber':'7','manager':{'value':'m1'}},"
-		 "'" CUSTOM "':{'badge':'42','floor':3}}");
+	         "{" ALWAYS_U ",'externalId':'e1','name':{'givenName':'Barbara'},"
+	         "'displayName':'Babs','active':true,"
+	         "'" ENT "':{'department':'R&D','employeeNumber':'7','manager':{'value':'m1'}},"
+	         "'" CUSTOM "':{'badge':'42','floor':3}}");
 	/* Always-returned ones stay. */
 	projects(U, SERVED, NULL, "id,schemas,userName,password", DEFAULT_U);
-	projects(U, SERVED, NULL, ENT ",urn:ietf:params:scim:schemas:extension:CustomExtension:2.0:User:floor,"
-				  "name.givenName,name.familyName,emails.type,emails.primary,displayName,active,groups,"
-				  "meta,hobby,externalId",
-		 "{" ALWAYS_U ",'emails':[{'value':'b@x'},{'value':'b@home'}],"
-		 "'" CUSTOM "':{'badge':'42'}}");
+	projects(
+	    U, SERVED, NULL,
+	    ENT
+	    ",urn:ietf:params:scim:schemas:extension:CustomExtension:2.0:User:floor,"
+	    "name.givenName,name.familyName,emails.type,emails.primary,displayName,active,groups,"
+	    "meta,hobby,externalId",
+	    "{" ALWAYS_U ",'emails':[{'value':'b@x'},{'value':'b@home'}],"
+	    "'" CUSTOM "':{'badge':'42'}}");
 	projects(U, SERVED, NULL, ENT ":manager,ENT", /* "ENT" is just an unknown name */
-		 "{" ALWAYS_U ",'externalId':'e1','name':{'givenName':'Barbara','familyName':'Jensen'},"
-		 "'displayName':'Babs','active':true,"
-		 "'emails':[{'value':'b@x','type':'work','primary':true},{'value':'b@home','type':'home'}],"
-		 "'groups':[{'value':'g1','display':'eng'}],"
-		 "'" ENT "':{'department':'R&D','employeeNumber':'7'},"
-		 "'" CUSTOM "':{'badge':'42','floor':3},'hobby':'chess',"
-		 "'meta':{'resourceType':'User','location':'https://h/scim/v2/Users/2819c223'}}");
+	         "{" ALWAYS_U
+	         ",'externalId':'e1','name':{'givenName':'Barbara','familyName':'Jensen'},"
+	         "'displayName':'Babs','active':true,"
+	         "'emails':[{'value':'b@x','type':'work','primary':true},{'value':'b@home','type':'"
+	         "home'}],"
+	         "'groups':[{'value':'g1','display':'eng'}],"
+	         "'" ENT "':{'department':'R&D','employeeNumber':'7'},"
+	         "'" CUSTOM "':{'badge':'42','floor':3},'hobby':'chess',"
+	         "'meta':{'resourceType':'User','location':'https://h/scim/v2/Users/2819c223'}}");
 }
 
-#define GROUP_SERVED                                                                            \
-	"{'schemas':['" CORE_G "'],'id':'g1','displayName':'eng','members':[{'value':'u1',"     \
-	"'display':'Alice','$ref':'https://h/scim/v2/Users/u1'},{'value':'u2'}],"               \
+#define GROUP_SERVED                                                                               \
+	"{'schemas':['" CORE_G "'],'id':'g1','displayName':'eng','members':[{'value':'u1',"        \
+	"'display':'Alice','$ref':'https://h/scim/v2/Users/u1'},{'value':'u2'}],"                  \
 	"'meta':{'resourceType':'Group'}}"
 
 Test(projection, group_members)
@@ -731,14 +748,16 @@ Test(projection, group_members)
 	struct scim_projection *p;
 
 	projects(G, GROUP_SERVED, NULL, "members",
-		 "{'schemas':['" CORE_G "'],'id':'g1','displayName':'eng','meta':{'resourceType':'Group'}}");
+	         "{'schemas':['" CORE_G
+	         "'],'id':'g1','displayName':'eng','meta':{'resourceType':'Group'}}");
 	projects(G, GROUP_SERVED, "members.value", NULL,
-		 "{'schemas':['" CORE_G "'],'id':'g1','members':[{'value':'u1'},{'value':'u2'}]}");
+	         "{'schemas':['" CORE_G "'],'id':'g1','members':[{'value':'u1'},{'value':'u2'}]}");
 	projects(G, GROUP_SERVED, "displayName", NULL,
-		 "{'schemas':['" CORE_G "'],'id':'g1','displayName':'eng'}");
+	         "{'schemas':['" CORE_G "'],'id':'g1','displayName':'eng'}");
 	projects(G, GROUP_SERVED, NULL, "members.display,members.$ref",
-		 "{'schemas':['" CORE_G "'],'id':'g1','displayName':'eng','members':[{'value':'u1'},"
-		 "{'value':'u2'}],'meta':{'resourceType':'Group'}}");
+	         "{'schemas':['" CORE_G
+	         "'],'id':'g1','displayName':'eng','members':[{'value':'u1'},"
+	         "{'value':'u2'}],'meta':{'resourceType':'Group'}}");
 
 	/* wants(): whether the HTTP layer must load the members at all. */
 	p = proj(G, NULL, "members");
