@@ -301,7 +301,8 @@ set_filtered(struct patch *P, const struct target *t, json_t *cont, json_t *cur,
 			if (t->sub)
 				r = json_is_object(x) ? pv_set(x, t->sub, json_deep_copy(c)) : 0;
 			else if (complex)
-				r = json_is_object(x) ? pv_merge(&P->v, t->a, x, value, t->label) : 0;
+				r = json_is_object(x) ? pv_merge(&P->v, t->a, x, value, t->label)
+						      : 0;
 			else
 				r = json_array_set(cur, i, c);
 			if (r < 0) {
@@ -427,7 +428,8 @@ op_json(struct patch *P, enum patch_op op, const struct target *t, json_t *value
 	/* the key outlives a json_object_del of itself */
 	if (!(keycopy = strdup(cur ? key : t->name)))
 		return oom(P);
-	if (cur && t->a && t->a->mutability == SCIM_MUT_IMMUTABLE && !(before = json_deep_copy(cur))) {
+	if (cur && t->a && t->a->mutability == SCIM_MUT_IMMUTABLE &&
+	    !(before = json_deep_copy(cur))) {
 		free(keycopy);
 		return oom(P);
 	}
@@ -485,7 +487,8 @@ hook_each(struct patch *P, enum patch_op op, json_t *value, const char *label)
 		n = json_array_size(value);
 	else if (!json_is_object(value))
 		return scim_fail(P->v.e, 400, SCIM_ERR_INVALID_VALUE,
-				 "%s: the value must be an array of objects with a \"value\"", label);
+				 "%s: the value must be an array of objects with a \"value\"",
+				 label);
 	for (i = 0; i < n; i++) {
 		json_t *v;
 		m = json_is_array(value) ? json_array_get(value, i) : value;
@@ -526,7 +529,8 @@ op_hooked(struct patch *P, enum patch_op op, const struct scim_path *p, json_t *
 		    strcasecmp(an, "value") == 0)
 			return hook_result(P, h->remove(h->ctx, av, P->v.e), "removing a value");
 		if (f)
-			return hook_result(P, h->remove_where(h->ctx, f, P->v.e), "removing values");
+			return hook_result(P, h->remove_where(h->ctx, f, P->v.e),
+					   "removing values");
 		if (value && !json_is_null(value))
 			return hook_each(P, P_REMOVE, value, label);
 		return hook_result(P, h->clear(h->ctx, P->v.e), "clearing");
@@ -568,7 +572,8 @@ resolve(struct patch *P, const struct scim_path *p, bool explicit, const char *l
 	    (t->a && t->a->mutability == SCIM_MUT_READONLY)) {
 		*skip = !explicit;
 		return explicit ? scim_fail(P->v.e, 400, SCIM_ERR_MUTABILITY,
-					    "%s is set by the server and cannot be changed", t->name)
+					    "%s is set by the server and cannot be changed",
+					    t->name)
 				: 0;
 	}
 	if (p->ref.sub) {

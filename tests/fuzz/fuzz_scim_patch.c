@@ -130,7 +130,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (json_is_array(body)) {
-		json_t *wrapped = json_pack("{s[s]so}", "schemas", SCIM_URN_PATCH, "Operations", body);
+		json_t *wrapped =
+			json_pack("{s[s]so}", "schemas", SCIM_URN_PATCH, "Operations", body);
 		if (!wrapped) {
 			json_decref(res);
 			return 0;
