@@ -141,6 +141,9 @@ expected(struct parser *p, const char *what)
 static int
 advance(struct parser *p)
 {
+	static const char punct[] = "()[]";
+	static const enum tok punct_tok[] = {TK_LPAREN, TK_RPAREN, TK_LBRACK, TK_RBRACK};
+	const char *q;
 	size_t i;
 
 	if (p->tok != TK_END || p->tlen) {
@@ -156,44 +159,33 @@ advance(struct parser *p)
 		p->tlen = 0;
 		return 0;
 	}
-	switch (p->s[i]) {
-	case '(':
-		p->tok = TK_LPAREN;
-		break;
-	case ')':
-		p->tok = TK_RPAREN;
-		break;
-	case '[':
-		p->tok = TK_LBRACK;
-		break;
-	case ']':
-		p->tok = TK_RBRACK;
-		break;
-	case '"':
+	if ((q = memchr(punct, p->s[i], 4))) {
+		p->tok = punct_tok[q - punct];
+		p->tlen = 1;
+		p->pos = i + 1;
+		return 0;
+	}
+	if (p->s[i] == '"') {
 		for (i++; i < p->len && p->s[i] != '"'; i++)
 			if (p->s[i] == '\\')
 				i++;
 		if (i >= p->len)
 			return perr(p, p->tstart, "unterminated string");
 		p->tok = TK_STRING;
-		p->tlen = i + 1 - p->tstart;
 		p->pos = i + 1;
-		return 0;
-	default:
-		for (; i < p->len; i++) {
-			unsigned char c = (unsigned char)p->s[i];
-			if (is_space(c) || c == '(' || c == ')' || c == '[' || c == ']' || c == '"')
-				break;
-			if (c < 0x20 || c == 0x7f)
-				return perr(p, i, "control character 0x%02x", c);
-		}
-		p->tok = TK_WORD;
-		p->tlen = i - p->tstart;
-		p->pos = i;
+		p->tlen = p->pos - p->tstart;
 		return 0;
 	}
-	p->tlen = 1;
-	p->pos = i + 1;
+	for (; i < p->len; i++) {
+		unsigned char c = (unsigned char)p->s[i];
+		if (is_space(c) || memchr(punct, c, 4) || c == '"')
+			break;
+		if (c < 0x20 || c == 0x7f)
+			return perr(p, i, "control character 0x%02x", c);
+	}
+	p->tok = TK_WORD;
+	p->tlen = i - p->tstart;
+	p->pos = i;
 	return 0;
 }
 
@@ -271,26 +263,13 @@ utf8_len(const unsigned char *s, size_t n)
 static size_t
 put_utf8(char *o, uint32_t cp)
 {
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12);
-		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | cp >> 18);
-	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
+	size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4, k;
+	static const unsigned char lead[] = {0, 0, 0xc0, 0xe0, 0xf0};
+
+	for (k = n - 1; k > 0; k--, cp >>= 6)
+		o[k] = (char)(0x80 | (cp & 0x3f));
+	o[0] = (char)(lead[n] | cp);
+	return n;
 }
 
 /* The 4 hex digits at s[i..i+4) (i + 4 <= end), or -1. */
@@ -329,26 +308,14 @@ decode_string(struct parser *p)
 	while (i < end) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '\\') {
-			switch (s[i + 1]) {
-			case '"':
-			case '\\':
-			case '/':
-				buf[o++] = s[i + 1];
-				break;
-			case 'b':
-				buf[o++] = '\b';
-				break;
-			case 'f':
-				buf[o++] = '\f';
-				break;
-			case 'n':
-				buf[o++] = '\n';
-				break;
-			case 'r':
-				buf[o++] = '\r';
-				break;
-			case 't':
-				buf[o++] = '\t';
+			static const char from[] = "\"\\/bfnrtu", to[] = "\"\\/\b\f\n\r\t";
+			const char *esc = strchr(from, s[i + 1]);
+
+			if (!esc || !s[i + 1])
+				goto bad_escape;
+			switch (*esc) {
+			default:
+				buf[o++] = to[esc - from];
 				break;
 			case 'u':
 				if ((cp = hex4(s, i + 2, end)) < 0)
@@ -369,8 +336,6 @@ decode_string(struct parser *p)
 				o += put_utf8(buf + o, (uint32_t)cp);
 				i += 4;
 				break;
-			default:
-				goto bad_escape;
 			}
 			i += 2;
 		} else if (c < 0x20 || c == 0x7f) {
