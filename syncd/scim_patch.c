@@ -473,42 +473,71 @@ hook_result(struct patch *P, int r, const char *what)
 	return scim_fail(P->v.e, 500, NULL, "%s of %s failed", what, P->hooks->attr);
 }
 
-/* Calls add or remove for each member object in value (an array or one object). */
+/* The id of member m (an object whose "value" is a non-empty string), or NULL. */
+static const char *
+member_id(json_t *m)
+{
+	json_t *v = json_is_object(m) ? scim_json_get(m, "value") : NULL;
+
+	if (!json_is_string(v) || !json_string_length(v) ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return NULL;
+	return json_string_value(v);
+}
+
+/*
+ * Calls add or remove for each member object in value (an array or one
+ * object), once all of them are known to be well formed: a bad value fails
+ * the operation before any hook ran.
+ */
 static int
 hook_each(struct patch *P, enum patch_op op, json_t *value, const char *label)
 {
 	const struct scim_patch_hooks *h = P->hooks;
+	size_t i, n = json_is_array(value) ? json_array_size(value) : 1;
 	json_t *m;
-	size_t i, n = 1;
 
 	if (json_is_null(value))
 		return 0;
-	if (json_is_array(value))
-		n = json_array_size(value);
-	else if (!json_is_object(value))
+	if (!json_is_array(value) && !json_is_object(value))
 		return scim_fail(P->v.e, 400, SCIM_ERR_INVALID_VALUE,
 				 "%s: the value must be an array of objects with a \"value\"",
 				 label);
-	for (i = 0; i < n; i++) {
-		json_t *v;
-		m = json_is_array(value) ? json_array_get(value, i) : value;
-		v = json_is_object(m) ? scim_json_get(m, "value") : NULL;
-		if (!json_is_string(v) || !json_string_length(v) ||
-		    strlen(json_string_value(v)) != json_string_length(v))
+	for (i = 0; i < n; i++)
+		if (!member_id(json_is_array(value) ? json_array_get(value, i) : value))
 			return scim_fail(P->v.e, 400, SCIM_ERR_INVALID_VALUE,
 					 "%s: each value must be an object whose \"value\" is a "
 					 "non-empty string",
 					 label);
+	for (i = 0; i < n; i++) {
+		m = json_is_array(value) ? json_array_get(value, i) : value;
 		if (op == P_REMOVE) {
-			if (hook_result(P, h->remove(h->ctx, json_string_value(v), P->v.e),
+			if (hook_result(P, h->remove(h->ctx, member_id(m), P->v.e),
 					"removing a value") < 0)
 				return -1;
-		} else if (hook_result(P, h->add(h->ctx, json_string_value(v), m, P->v.e),
+		} else if (hook_result(P, h->add(h->ctx, member_id(m), m, P->v.e),
 				       "adding a value") < 0) {
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/* Whether value suits add/replace of the hooked attribute (null, a member or an array of them). */
+static bool
+hook_value_ok(json_t *value)
+{
+	json_t *m;
+	size_t i;
+
+	if (json_is_null(value))
+		return true;
+	if (!json_is_array(value))
+		return member_id(value) != NULL;
+	json_array_foreach (value, i, m)
+		if (!member_id(m))
+			return false;
+	return true;
 }
 
 static int
@@ -526,8 +555,14 @@ op_hooked(struct patch *P, enum patch_op op, const struct scim_path *p, json_t *
 				 label, h->attr);
 	if (op == P_REMOVE) {
 		if (f && f->op == SCIM_OP_EQ && scim_filter_eq_term(f, &an, &av) &&
-		    strcasecmp(an, "value") == 0)
+		    strcasecmp(an, "value") == 0) {
+			if (!*av || strlen(av) != json_string_length(f->value))
+				return scim_fail(P->v.e, 400, SCIM_ERR_INVALID_VALUE,
+						 "%s: the value must be a non-empty string without "
+						 "NUL bytes",
+						 label);
 			return hook_result(P, h->remove(h->ctx, av, P->v.e), "removing a value");
+		}
 		if (f)
 			return hook_result(P, h->remove_where(h->ctx, f, P->v.e),
 					   "removing values");
@@ -539,7 +574,9 @@ op_hooked(struct patch *P, enum patch_op op, const struct scim_path *p, json_t *
 		return scim_fail(P->v.e, 400, SCIM_ERR_INVALID_PATH,
 				 "%s: %s takes values without a filter in add and replace", label,
 				 h->attr);
-	if (op == P_REPLACE && hook_result(P, h->clear(h->ctx, P->v.e), "clearing") < 0)
+	/* a bad value is refused before the members are cleared */
+	if (op == P_REPLACE && hook_value_ok(value) &&
+	    hook_result(P, h->clear(h->ctx, P->v.e), "clearing") < 0)
 		return -1;
 	return hook_each(P, P_ADD, value, label);
 }
@@ -633,13 +670,17 @@ static int
 op_keys(struct patch *P, enum patch_op op, const char *urn, json_t *value)
 {
 	const char *k;
+	size_t klen;
 	json_t *v;
 
-	json_object_foreach (value, k, v) {
+	json_object_keylen_foreach (value, k, klen, v) {
 		const struct scim_schema *ext = urn ? NULL : scim_rtype_extension(P->v.rt, k);
 		char *text;
 		int r;
 
+		if (strlen(k) != klen)
+			return scim_fail(P->v.e, 400, SCIM_ERR_INVALID_PATH,
+					 "an attribute name holds a NUL byte");
 		if (!urn && (ext || strcasecmp(k, P->v.rt->core->id) == 0)) {
 			/* a schema's URN holding its attributes */
 			if (!json_is_object(v))

@@ -792,7 +792,21 @@ Test(scim_patch_members, bad_members_refused)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(ops, sizeof(ops), "[{'op':'add','path':'members','value':%s}]", bad[i]);
 		refuse_h(G, TEAM, ops, &hooks, SCIM_ERR_INVALID_VALUE, "members");
+		/* nothing is cleared, nothing half-added */
+		snprintf(ops, sizeof(ops),
+			 "[{'op':'replace','path':'members','value':[{'value':'u1'},%s]}]", bad[i]);
+		if (bad[i][0] == '[')
+			refuse_h(G, TEAM, ops, &hooks, SCIM_ERR_INVALID_VALUE, "members");
+		snprintf(ops, sizeof(ops), "[{'op':'remove','path':'members','value':%s}]", bad[i]);
+		refuse_h(G, TEAM, ops, &hooks, SCIM_ERR_INVALID_VALUE, "members");
 	}
+	/* a NUL byte would cut the id short: refused in the JSON string and in the filter's */
+	refuse_h(G, TEAM, "[{'op':'remove','path':'members[value eq \\'a\\u0000b\\']'}]", &hooks,
+		 SCIM_ERR_INVALID_PATH, NULL);
+	refuse_h(G, TEAM, "[{'op':'remove','path':'members[value eq \\'a\\\\u0000b\\']'}]",
+		 &hooks, SCIM_ERR_INVALID_PATH, NULL);
+	refuse_h(G, TEAM, "[{'op':'remove','path':'members[value eq \\'\\']'}]", &hooks,
+		 SCIM_ERR_INVALID_VALUE, NULL);
 	refuse_h(G, TEAM, "[{'op':'add','path':'members.value','value':'u1'}]", &hooks,
 		 SCIM_ERR_INVALID_PATH, NULL);
 	refuse_h(G, TEAM,
