@@ -512,6 +512,7 @@ static int
 list_groups(struct scim_service *svc, struct ids_txn *t, const struct scim_req *rq, bool search,
 	    struct scim_resp *rs, struct scim_err *e)
 {
+	static const char *const index_attrs[] = {"id", "displayName", "externalId", NULL};
 	struct scim_list l;
 	struct list_ctx lc = {&l, t, rq->base_url, true};
 	const char *attr, *value;
@@ -521,7 +522,7 @@ list_groups(struct scim_service *svc, struct ids_txn *t, const struct scim_req *
 	if (scim_list_begin(&l, svc, rq, rt, search, e) < 0)
 		return -1;
 	lc.members = scim_projection_wants(l.proj, "members") || filter_needs_members(l.filter);
-	if (l.filter && scim_filter_eq_term(l.filter, &attr, &value)) {
+	if (scim_list_indexed_term(l.filter, index_attrs, &attr, &value)) {
 		_cleanup_(ids_group_freep) struct ids_group *g = NULL;
 		r = lookup_indexed(t, attr, value, &g, &indexed);
 		if (r > 0)

@@ -192,3 +192,26 @@ scim_list_response(struct scim_list *l)
 	}
 	return o;
 }
+
+bool
+scim_list_indexed_term(const struct scim_filter *f, const char *const *indexed, const char **attr,
+		       const char **value)
+{
+	if (!f)
+		return false;
+	if (f->op == SCIM_OP_AND)
+		return scim_list_indexed_term(f->left, indexed, attr, value) ||
+		       scim_list_indexed_term(f->right, indexed, attr, value);
+	if (f->op != SCIM_OP_EQ || f->ref.sub || !json_is_string(f->value))
+		return false;
+	/* The core schema only (the parser leaves urn NULL for it): an extension's is another. */
+	if (f->ref.urn)
+		return false;
+	for (size_t i = 0; indexed[i]; i++)
+		if (strcasecmp(f->ref.attr, indexed[i]) == 0) {
+			*attr = indexed[i];
+			*value = json_string_value(f->value);
+			return true;
+		}
+	return false;
+}

@@ -45,6 +45,16 @@ bool scim_list_matches(const struct scim_list *l, json_t *resource);
 int scim_list_add(struct scim_list *l, json_t *resource);
 /* Whether matches after the current one can still land on the page (else only totals count). */
 bool scim_list_page_full(const struct scim_list *l);
+/*
+ * Index planning: an "ATTR eq STRING" term on one of the indexed attributes
+ * (a NULL-terminated list, names compared case-insensitively), at the top
+ * level of f or anywhere in its top-level chain of "and". A match of f must
+ * satisfy that term, so the candidates can come from the index; f is still
+ * checked on each. Gives the attribute as the index names it and the value.
+ */
+bool scim_list_indexed_term(const struct scim_filter *f, const char *const *indexed,
+			    const char **attr, const char **value);
+
 /* The ListResponse (new reference; NULL when out of memory). */
 json_t *scim_list_response(struct scim_list *l);
 

@@ -340,6 +340,7 @@ static int
 list_users(struct scim_service *svc, struct ids_txn *t, const struct scim_req *rq, bool search,
 	   struct scim_resp *rs, struct scim_err *e)
 {
+	static const char *const index_attrs[] = {"id", "userName", "externalId", NULL};
 	struct scim_list l;
 	struct list_ctx lc = {&l, t, rq->base_url, true};
 	const char *attr, *value;
@@ -349,7 +350,7 @@ list_users(struct scim_service *svc, struct ids_txn *t, const struct scim_req *r
 	if (scim_list_begin(&l, svc, rq, rt, search, e) < 0)
 		return -1;
 	lc.groups = scim_projection_wants(l.proj, "groups");
-	if (l.filter && scim_filter_eq_term(l.filter, &attr, &value)) {
+	if (scim_list_indexed_term(l.filter, index_attrs, &attr, &value)) {
 		_cleanup_(ids_user_freep) struct ids_user *u = NULL;
 		r = lookup_indexed(t, attr, value, &u, &indexed);
 		if (r > 0)

@@ -466,3 +466,32 @@ Test(scim_service, discovery_documents_describe_what_is_supported)
 	cr_assert_eq(r.status, 404);
 	json_decref(r.body);
 }
+
+/* A filter answered through an index still has every term checked on each candidate. */
+Test(scim_service, indexed_lookups_check_the_whole_filter)
+{
+	static const struct {
+		const char *query;
+		int total;
+	} cases[] = {
+		{"filter=title eq \"x\" and userName eq \"ADA@example.com\"", 0},
+		{"filter=userName eq \"ada@example.com\" and active eq true", 1},
+		{"filter=userName eq \"ada@example.com\" and active eq false", 0},
+		{"filter=externalId eq \"a\"", 1},
+		{"filter=externalId eq \"A\"", 0}, /* externalId is caseExact */
+		{"filter=userName eq \"ada@example.com\" or userName eq \"bob@example.com\"", 2},
+		{"filter=not (userName eq \"ada@example.com\")", 1},
+		{"filter=emails[type eq \"work\"] or userName sw \"b\"", 1},
+	};
+	char *ada = create_user("ada@example.com", "a"), *bob = create_user("bob@example.com", "b");
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct reply r = call(SCIM_GET, "/Users", cases[i].query, NULL, NULL);
+		cr_assert_eq(r.status, 200, "%s: %s", cases[i].query, json_dumps(r.body, 0));
+		cr_assert_eq(json_integer_value(json_object_get(r.body, "totalResults")),
+			     cases[i].total, "%s", cases[i].query);
+		json_decref(r.body);
+	}
+	free(ada);
+	free(bob);
+}
