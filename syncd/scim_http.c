@@ -180,6 +180,12 @@ commit_batch(struct scim_http *h)
 
 	if (!h->batch)
 		return;
+	if (!n) {
+		/* Only failed requests: nothing to make durable. */
+		ids_txn_abort(h->batch);
+		h->batch = NULL;
+		return;
+	}
 	r = ids_txn_commit(h->batch);
 	h->batch = NULL;
 	if (r < 0) {
@@ -222,6 +228,11 @@ run_write(struct scim_http *h, struct evhttp_request *req, const struct scim_req
 		r = ids_txn_begin(h->svc->store, true, &h->batch);
 		if (r < 0)
 			return scim_fail_errno(e, r, NULL, "cannot begin a store transaction");
+		/*
+		 * The batch ends in this turn of the event loop whatever its requests
+		 * do: it holds the store's write lock, which other programs wait for.
+		 */
+		event_active(h->commit_ev, 0, 0);
 	}
 	r = ids_txn_begin_nested(h->batch, &child);
 	if (r < 0)
@@ -251,8 +262,6 @@ run_write(struct scim_http *h, struct evhttp_request *req, const struct scim_req
 	h->pending[h->n_pending++] = (struct pending){req, rs, TAKE_PTR(*line), *start};
 	if (h->n_pending >= h->svc->cfg->scim_batch_max)
 		commit_batch(h);
-	else if (h->n_pending == 1)
-		event_active(h->commit_ev, 0, 0);
 	return 0;
 }
 
