@@ -267,8 +267,16 @@ put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen, const void *v, size_t
 	return from_mdb(mdb_put(txn, dbi, &key, &val, 0));
 }
 
+/* The fields of a user fit the snapshot's limits (else the user is left out, with a warning). */
+static bool
+user_fits(const struct snap_user *u)
+{
+	return strlen(u->login) <= IDS_SNAP_NAME_MAX && strlen(u->gecos) <= IDS_SNAP_FIELD_MAX &&
+	       strlen(u->home) <= IDS_SNAP_FIELD_MAX && strlen(u->shell) <= IDS_SNAP_FIELD_MAX;
+}
+
 static int
-put_passwd(MDB_txn *txn, MDB_dbi by_uid, MDB_dbi by_name, const struct snap_user *u)
+put_passwd(MDB_txn *txn, MDB_dbi by_uid, const struct snap_user *u)
 {
 	struct ids_snap_pw h = {0};
 	size_t ln = strlen(u->login), lg = strlen(u->gecos), ld = strlen(u->home),
@@ -277,10 +285,8 @@ put_passwd(MDB_txn *txn, MDB_dbi by_uid, MDB_dbi by_name, const struct snap_user
 	_cleanup_free_ char *rec = NULL;
 	unsigned char be[4];
 	char *p;
-	int r;
 
-	if (ln > IDS_SNAP_NAME_MAX || lg > IDS_SNAP_FIELD_MAX || ld > IDS_SNAP_FIELD_MAX ||
-	    ls > IDS_SNAP_FIELD_MAX) {
+	if (!user_fits(u)) {
 		ids_log_warnx("user %s has a field too long for the snapshot; left out", u->login);
 		return 0;
 	}
@@ -300,22 +306,18 @@ put_passwd(MDB_txn *txn, MDB_dbi by_uid, MDB_dbi by_name, const struct snap_user
 	p = stpcpy(p, u->home) + 1;
 	stpcpy(p, u->shell);
 	ids_be32(u->uid, be);
-	r = put(txn, by_uid, be, 4, rec, size);
-	if (r == 0)
-		r = put(txn, by_name, u->login, ln, be, 4);
-	return r;
+	return put(txn, by_uid, be, 4, rec, size);
 }
 
 /* Writes one group record with members (member logins, NUL-separated). */
 static int
-put_group(MDB_txn *txn, MDB_dbi by_gid, MDB_dbi by_name, const char *name, uint32_t gid,
-	  uint8_t kind, const char *members, uint32_t n_members, size_t members_len)
+put_group(MDB_txn *txn, MDB_dbi by_gid, const char *name, uint32_t gid, uint8_t kind,
+	  const char *members, uint32_t n_members, size_t members_len)
 {
 	struct ids_snap_gr h = {0};
 	size_t ln = strlen(name), size = sizeof(h) + ln + 1 + members_len;
 	_cleanup_free_ char *rec = malloc(size);
 	unsigned char be[4];
-	int r;
 
 	if (!rec)
 		return -ENOMEM;
@@ -329,10 +331,178 @@ put_group(MDB_txn *txn, MDB_dbi by_gid, MDB_dbi by_name, const char *name, uint3
 	if (members_len)
 		memcpy(rec + sizeof(h) + ln + 1, members, members_len);
 	ids_be32(gid, be);
-	r = put(txn, by_gid, be, 4, rec, size);
-	if (r == 0)
-		r = put(txn, by_name, name, ln, be, 4);
-	return r;
+	return put(txn, by_gid, be, 4, rec, size);
+}
+
+/* ---- lookup tables (snapshot_format.h) ---- */
+
+struct tab_entry {
+	uint32_t id, hash, rec;
+	const char *name; /* the build's own string */
+	size_t name_len;
+};
+
+struct tab_build {
+	unsigned char *recs;
+	size_t len, cap;
+	struct tab_entry *e;
+	size_t n, cap_e;
+	uint32_t magic, seed;
+};
+
+static void
+tab_free(struct tab_build *t)
+{
+	free(t->recs);
+	free(t->e);
+}
+
+/* Reserves an aligned record of size bytes for id and name; returns where to write it, or NULL. */
+static unsigned char *
+tab_add(struct tab_build *t, size_t size, uint32_t id, const char *name)
+{
+	size_t at = (t->len + IDS_SNAP_REC_ALIGN - 1) & ~(size_t)(IDS_SNAP_REC_ALIGN - 1);
+
+	if (at + size > UINT32_MAX / 2)
+		return NULL; /* offsets are u32; a table this big is not a real directory */
+	if (at + size > t->cap) {
+		size_t cap = t->cap ? t->cap : 4096;
+		unsigned char *p;
+		while (cap < at + size)
+			cap *= 2;
+		p = realloc(t->recs, cap);
+		if (!p)
+			return NULL;
+		t->recs = p;
+		t->cap = cap;
+	}
+	if (grow((void **)&t->e, t->n, &t->cap_e, sizeof(*t->e)) < 0)
+		return NULL;
+	memset(t->recs + t->len, 0, at + size - t->len);
+	t->e[t->n++] = (struct tab_entry){id, ids_snap_hash_name(t->seed, name, strlen(name)),
+					  (uint32_t)at, name, strlen(name)};
+	t->len = at + size;
+	return t->recs + at;
+}
+
+/*
+ * Lays out the slots (a later entry with the same id or name replaces an
+ * earlier one, as a put into a B-tree would) and stores the table under key.
+ */
+static int
+tab_put(struct tab_build *t, MDB_txn *txn, MDB_dbi dbi, const char *key)
+{
+	struct ids_snap_tab h = {.magic = t->magic, .seed = t->seed, .n_records = (uint32_t)t->n};
+	_cleanup_free_ unsigned char *blob = NULL;
+	_cleanup_free_ uint32_t *owner = NULL; /* entry index behind each by-name slot */
+	struct ids_snap_slot *by_name, *by_id;
+	size_t n_slots = 8, size;
+	uint32_t mask, max_probe = 1;
+
+	while (n_slots < 2 * t->n)
+		n_slots *= 2;
+	size = sizeof(h) + 2 * n_slots * sizeof(struct ids_snap_slot) + t->len;
+	if (size > UINT32_MAX)
+		return -EFBIG;
+	blob = malloc(size);
+	owner = malloc(n_slots * sizeof(*owner));
+	if (!blob || !owner)
+		return -ENOMEM;
+	h.n_slots = (uint32_t)n_slots;
+	h.slots_off = sizeof(h);
+	h.recs_off = (uint32_t)(sizeof(h) + 2 * n_slots * sizeof(struct ids_snap_slot));
+	h.recs_len = (uint32_t)t->len;
+	/* The header is 32 bytes and the slots 8 each: records stay 8-aligned. */
+	by_name = (struct ids_snap_slot *)(void *)(blob + h.slots_off);
+	by_id = by_name + n_slots;
+	for (size_t i = 0; i < 2 * n_slots; i++)
+		by_name[i] = (struct ids_snap_slot){0, IDS_SNAP_SLOT_EMPTY};
+	mask = (uint32_t)n_slots - 1;
+	for (size_t e = 0; e < t->n; e++) {
+		const struct tab_entry *te = &t->e[e];
+		uint32_t i = ids_snap_mix(te->id ^ t->seed) & mask, d = 1;
+
+		while (by_id[i].rec != IDS_SNAP_SLOT_EMPTY && by_id[i].key != te->id) {
+			i = (i + 1) & mask;
+			d++;
+		}
+		by_id[i] = (struct ids_snap_slot){te->id, te->rec};
+		if (d > max_probe)
+			max_probe = d;
+		i = te->hash & mask;
+		d = 1;
+		while (by_name[i].rec != IDS_SNAP_SLOT_EMPTY &&
+		       !(by_name[i].key == te->hash && t->e[owner[i]].name_len == te->name_len &&
+			 memcmp(t->e[owner[i]].name, te->name, te->name_len) == 0)) {
+			i = (i + 1) & mask;
+			d++;
+		}
+		by_name[i] = (struct ids_snap_slot){te->hash, te->rec};
+		owner[i] = (uint32_t)e;
+		if (d > max_probe)
+			max_probe = d;
+	}
+	h.max_probe = max_probe;
+	memcpy(blob, &h, sizeof(h));
+	if (t->len)
+		memcpy(blob + h.recs_off, t->recs, t->len);
+	return put(txn, dbi, key, strlen(key), blob, size);
+}
+
+/* A group's lookup record: header, member offsets, name, member area. */
+static int
+tab_add_group(struct tab_build *t, const char *name, uint32_t gid, uint8_t kind,
+	      const char *members, uint32_t n_members, size_t members_len)
+{
+	struct ids_snap_grl h = {.gid = gid, .n_members = n_members,
+				 .members_len = (uint32_t)members_len,
+				 .name_len = (uint16_t)strlen(name), .kind = kind};
+	size_t size = sizeof(h) + (size_t)n_members * 4 + h.name_len + 1 + members_len;
+	unsigned char *rec = tab_add(t, size, gid, name), *p;
+	uint32_t off = 0;
+
+	if (!rec)
+		return -ENOMEM;
+	memcpy(rec, &h, sizeof(h));
+	p = rec + sizeof(h);
+	for (uint32_t i = 0; i < n_members; i++) {
+		memcpy(p, &off, 4);
+		p += 4;
+		off += (uint32_t)strlen(members + off) + 1;
+	}
+	memcpy(p, name, h.name_len + 1u);
+	p += h.name_len + 1;
+	if (members_len)
+		memcpy(p, members, members_len);
+	return 0;
+}
+
+/* A user's lookup record: header, supplementary gids, then the strings. */
+static int
+tab_add_user(struct tab_build *t, const struct snap_user *u, const uint32_t *gids, size_t n_gids)
+{
+	struct ids_snap_pwl h = {.uid = u->uid, .gid = u->uid,
+				 .name_len = (uint16_t)strlen(u->login),
+				 .gecos_len = (uint16_t)strlen(u->gecos),
+				 .dir_len = (uint16_t)strlen(u->home),
+				 .shell_len = (uint16_t)strlen(u->shell),
+				 .n_groups = (uint32_t)n_gids,
+				 .flags = u->active ? IDS_SNAP_PW_ACTIVE : 0};
+	size_t size = sizeof(h) + n_gids * 4 + h.name_len + h.gecos_len + h.dir_len + h.shell_len + 4;
+	unsigned char *rec = tab_add(t, size, u->uid, u->login);
+	char *p;
+
+	if (!rec)
+		return -ENOMEM;
+	memcpy(rec, &h, sizeof(h));
+	if (n_gids)
+		memcpy(rec + sizeof(h), gids, n_gids * 4);
+	p = (char *)rec + sizeof(h) + n_gids * 4;
+	p = stpcpy(p, u->login) + 1;
+	p = stpcpy(p, u->gecos) + 1;
+	p = stpcpy(p, u->home) + 1;
+	stpcpy(p, u->shell);
+	return 0;
 }
 
 /* Members by gid, then by login: group member lists come out in a stable, readable order. */
@@ -375,11 +545,12 @@ first_member(const struct build *b, uint32_t gid)
 }
 
 static int
-write_groups(struct build *b, MDB_txn *txn, MDB_dbi by_gid, MDB_dbi by_name)
+write_groups(struct build *b, MDB_txn *txn, MDB_dbi by_gid, MDB_dbi lookup, uint32_t seed)
 {
 	_cleanup_free_ char *buf = NULL;
+	struct tab_build tab = {.magic = IDS_SNAP_TAB_GROUP, .seed = seed};
 	size_t cap = 0;
-	int r;
+	int r = 0;
 
 	/* Private groups: one per published user, no members (the user's primary group). */
 	for (size_t u = 0; u < b->n_users; u++) {
@@ -389,10 +560,15 @@ write_groups(struct build *b, MDB_txn *txn, MDB_dbi by_gid, MDB_dbi by_name)
 				      b->users[u].login);
 			continue;
 		}
-		r = put_group(txn, by_gid, by_name, b->users[u].login, b->users[u].uid,
-			      IDS_SNAP_GR_PRIVATE, NULL, 0, 0);
+		if (!user_fits(&b->users[u]))
+			continue;
+		r = put_group(txn, by_gid, b->users[u].login, b->users[u].uid, IDS_SNAP_GR_PRIVATE,
+			      NULL, 0, 0);
+		if (r == 0)
+			r = tab_add_group(&tab, b->users[u].login, b->users[u].uid,
+					  IDS_SNAP_GR_PRIVATE, NULL, 0, 0);
 		if (r < 0)
-			return r;
+			goto out;
 	}
 	/* Workspace groups, members in login order within each. */
 	sort_members(b, cmp_by_gid);
@@ -405,45 +581,60 @@ write_groups(struct build *b, MDB_txn *txn, MDB_dbi by_gid, MDB_dbi by_name)
 			size_t l = strlen(login) + 1;
 			if (len + l > cap) {
 				char *grown = realloc(buf, cap = (len + l) * 2);
-				if (!grown)
-					return -ENOMEM;
+				if (!grown) {
+					r = -ENOMEM;
+					goto out;
+				}
 				buf = grown;
 			}
 			memcpy(buf + len, login, l);
 			len += l;
 			n++;
 		}
-		r = put_group(txn, by_gid, by_name, b->groups[g].name, b->groups[g].gid,
+		r = put_group(txn, by_gid, b->groups[g].name, b->groups[g].gid,
 			      IDS_SNAP_GR_WORKSPACE, buf, n, len);
+		if (r == 0)
+			r = tab_add_group(&tab, b->groups[g].name, b->groups[g].gid,
+					  IDS_SNAP_GR_WORKSPACE, buf, n, len);
 		if (r < 0)
-			return r;
+			goto out;
 	}
-	return 0;
+	r = tab_put(&tab, txn, lookup, IDS_SNAP_KEY_GROUP);
+out:
+	tab_free(&tab);
+	return r;
 }
 
+/* The passwd records (by uid) and the passwd lookup table, with each user's supplementary gids. */
 static int
-write_initgroups(struct build *b, MDB_txn *txn, MDB_dbi dbi)
+write_users(struct build *b, MDB_txn *txn, MDB_dbi by_uid, MDB_dbi lookup, uint32_t seed)
 {
 	_cleanup_free_ uint32_t *gids = NULL;
+	struct tab_build tab = {.magic = IDS_SNAP_TAB_PASSWD, .seed = seed};
 	size_t i = 0;
-	int r;
+	int r = 0;
 
 	sort_members(b, cmp_by_user);
 	gids = malloc((b->n_members ? b->n_members : 1) * sizeof(uint32_t));
 	if (!gids)
 		return -ENOMEM;
-	while (i < b->n_members) {
-		uint32_t user = b->members[i].user;
+	for (size_t u = 0; u < b->n_users && r == 0; u++) {
 		size_t n = 0;
 
-		for (; i < b->n_members && b->members[i].user == user; i++)
-			gids[n++] = b->members[i].gid;
-		r = put(txn, dbi, b->users[user].login, strlen(b->users[user].login), gids,
-			n * sizeof(uint32_t));
-		if (r < 0)
-			return r;
+		/* Members are sorted by user index, then gid: this user's run, ascending. */
+		while (i < b->n_members && b->members[i].user < u)
+			i++;
+		for (; i < b->n_members && b->members[i].user == u; i++)
+			if (n < IDS_SNAP_GROUPS_MAX)
+				gids[n++] = b->members[i].gid;
+		r = put_passwd(txn, by_uid, &b->users[u]);
+		if (r == 0 && user_fits(&b->users[u]))
+			r = tab_add_user(&tab, &b->users[u], gids, n);
 	}
-	return 0;
+	if (r == 0)
+		r = tab_put(&tab, txn, lookup, IDS_SNAP_KEY_PASSWD);
+	tab_free(&tab);
+	return r;
 }
 
 static int
@@ -451,11 +642,16 @@ write_snapshot(struct build *b, const char *tmp, uint64_t generation, uint32_t m
 {
 	MDB_env *env = NULL;
 	MDB_txn *txn = NULL;
-	MDB_dbi meta, pw_uid, pw_name, gr_gid, gr_name, initgroups;
+	MDB_dbi meta, pw_uid, gr_gid, lookup;
 	uint32_t format = IDS_SNAP_FORMAT, n_users = (uint32_t)b->n_users,
 		 n_groups = (uint32_t)(b->n_users + b->n_groups);
 	uint8_t enumerate;
+	uint32_t seed;
 	int r, fd;
+
+	/* A fresh hash seed per publication: names crafted to collide stay a guess. */
+	if (getentropy(&seed, sizeof(seed)) < 0)
+		seed = (uint32_t)(generation * 0x9e3779b97f4a7c15ull >> 32);
 
 	switch (b->cfg->enumerate) {
 	case IDS_ENUMERATE_YES:
@@ -478,16 +674,11 @@ write_snapshot(struct build *b, const char *tmp, uint64_t generation, uint32_t m
 		goto out;
 	if ((r = from_mdb(mdb_dbi_open(txn, IDS_SNAP_DB_META, MDB_CREATE, &meta))) < 0 ||
 	    (r = from_mdb(mdb_dbi_open(txn, IDS_SNAP_DB_PW_UID, MDB_CREATE, &pw_uid))) < 0 ||
-	    (r = from_mdb(mdb_dbi_open(txn, IDS_SNAP_DB_PW_NAME, MDB_CREATE, &pw_name))) < 0 ||
 	    (r = from_mdb(mdb_dbi_open(txn, IDS_SNAP_DB_GR_GID, MDB_CREATE, &gr_gid))) < 0 ||
-	    (r = from_mdb(mdb_dbi_open(txn, IDS_SNAP_DB_GR_NAME, MDB_CREATE, &gr_name))) < 0 ||
-	    (r = from_mdb(mdb_dbi_open(txn, IDS_SNAP_DB_INITGROUPS, MDB_CREATE, &initgroups))) < 0)
+	    (r = from_mdb(mdb_dbi_open(txn, IDS_SNAP_DB_LOOKUP, MDB_CREATE, &lookup))) < 0)
 		goto out;
-	for (size_t i = 0; i < b->n_users; i++)
-		if ((r = put_passwd(txn, pw_uid, pw_name, &b->users[i])) < 0)
-			goto out;
-	if ((r = write_groups(b, txn, gr_gid, gr_name)) < 0 ||
-	    (r = write_initgroups(b, txn, initgroups)) < 0 ||
+	if ((r = write_groups(b, txn, gr_gid, lookup, seed)) < 0 ||
+	    (r = write_users(b, txn, pw_uid, lookup, seed)) < 0 ||
 	    (r = put(txn, meta, "format", 6, &format, sizeof(format))) < 0 ||
 	    (r = put(txn, meta, "generation", 10, &generation, sizeof(generation))) < 0 ||
 	    (r = put(txn, meta, "enumerate", 9, &enumerate, 1)) < 0 ||

@@ -54,42 +54,38 @@ name_ok(const char *name, size_t *len)
 	return *len > 0 && *len < 256;
 }
 
-static void
-be32(uint32_t v, unsigned char out[4])
+enum kind { PASSWD, GROUP };
+
+/* Packs a lookup-table record into the caller's struct and buffer. */
+static int
+pack(enum kind kind, const struct nss_rec *rec, void *ent, char *buf, size_t buflen)
 {
-	out[0] = (unsigned char)(v >> 24);
-	out[1] = (unsigned char)(v >> 16);
-	out[2] = (unsigned char)(v >> 8);
-	out[3] = (unsigned char)v;
+	return kind == PASSWD ? nss_pack_pwl(rec, ent, buf, buflen) : nss_pack_grl(rec, ent, buf, buflen);
 }
 
-/* Looks up an id-keyed record and packs it. */
+/* Looks up an id in the passwd or group table and packs it. */
 static int
-by_id(enum nss_db db, uint32_t id, void *ent, char *buf, size_t buflen)
+by_id(enum kind kind, uint32_t id, void *ent, char *buf, size_t buflen)
 {
 	struct nss_read rd;
-	unsigned char key[4];
-	MDB_val v;
+	struct nss_rec rec;
 	int r = nss_snap_begin(&rd);
 
 	if (r < 0)
 		return r;
-	be32(id, key);
-	r = nss_snap_get(&rd, db, key, 4, &v);
+	r = nss_tab_by_id(kind == PASSWD ? rd.pw : rd.gr, id, &rec);
 	if (r == 0)
-		r = db == NSS_DB_PW_UID ? nss_pack_passwd(v.mv_data, v.mv_size, ent, buf, buflen)
-					: nss_pack_group(v.mv_data, v.mv_size, ent, buf, buflen);
+		r = pack(kind, &rec, ent, buf, buflen);
 	nss_snap_end(&rd);
 	return r;
 }
 
-/* Looks up a name (name db -> id -> record db) and packs it. */
+/* Looks up a name in the passwd or group table (one probe sequence) and packs it. */
 static int
-by_name(enum nss_db names, enum nss_db records, const char *name, void *ent, char *buf,
-	size_t buflen)
+by_name(enum kind kind, const char *name, void *ent, char *buf, size_t buflen)
 {
 	struct nss_read rd;
-	MDB_val v;
+	struct nss_rec rec;
 	size_t len;
 	int r;
 
@@ -98,14 +94,9 @@ by_name(enum nss_db names, enum nss_db records, const char *name, void *ent, cha
 	r = nss_snap_begin(&rd);
 	if (r < 0)
 		return r;
-	r = nss_snap_get(&rd, names, name, len, &v);
-	if (r == 0 && v.mv_size != 4)
-		r = -EBADMSG;
+	r = nss_tab_by_name(kind == PASSWD ? rd.pw : rd.gr, name, len, &rec);
 	if (r == 0)
-		r = nss_snap_get(&rd, records, v.mv_data, 4, &v);
-	if (r == 0)
-		r = records == NSS_DB_PW_UID ? nss_pack_passwd(v.mv_data, v.mv_size, ent, buf, buflen)
-					     : nss_pack_group(v.mv_data, v.mv_size, ent, buf, buflen);
+		r = pack(kind, &rec, ent, buf, buflen);
 	nss_snap_end(&rd);
 	return r;
 }
@@ -113,25 +104,25 @@ by_name(enum nss_db names, enum nss_db records, const char *name, void *ent, cha
 EXPORT enum nss_status
 _nss_idsync_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
-	return nss_status_from(by_name(NSS_DB_PW_NAME, NSS_DB_PW_UID, name, pw, buf, buflen), errnop);
+	return nss_status_from(by_name(PASSWD, name, pw, buf, buflen), errnop);
 }
 
 EXPORT enum nss_status
 _nss_idsync_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t buflen, int *errnop)
 {
-	return nss_status_from(by_id(NSS_DB_PW_UID, uid, pw, buf, buflen), errnop);
+	return nss_status_from(by_id(PASSWD, uid, pw, buf, buflen), errnop);
 }
 
 EXPORT enum nss_status
 _nss_idsync_getgrnam_r(const char *name, struct group *gr, char *buf, size_t buflen, int *errnop)
 {
-	return nss_status_from(by_name(NSS_DB_GR_NAME, NSS_DB_GR_GID, name, gr, buf, buflen), errnop);
+	return nss_status_from(by_name(GROUP, name, gr, buf, buflen), errnop);
 }
 
 EXPORT enum nss_status
 _nss_idsync_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t buflen, int *errnop)
 {
-	return nss_status_from(by_id(NSS_DB_GR_GID, gid, gr, buf, buflen), errnop);
+	return nss_status_from(by_id(GROUP, gid, gr, buf, buflen), errnop);
 }
 
 /* ---- enumeration: a position per database, by id, under one mutex ---- */
@@ -227,9 +218,10 @@ _nss_idsync_initgroups_dyn(const char *user, gid_t group, long *start, long *siz
 			   gid_t **groupsp, long limit, int *errnop)
 {
 	struct nss_read rd;
-	MDB_val v;
+	struct nss_rec rec;
+	const unsigned char *gids = NULL;
 	size_t len;
-	long n;
+	long n = 0;
 	int r;
 
 	if (!name_ok(user, &len))
@@ -237,15 +229,17 @@ _nss_idsync_initgroups_dyn(const char *user, gid_t group, long *start, long *siz
 	r = nss_snap_begin(&rd);
 	if (r < 0)
 		return nss_status_from(r, errnop);
-	r = nss_snap_get(&rd, NSS_DB_INITGROUPS, user, len, &v);
-	n = r == 0 ? nss_check_gids(v.mv_size) : 0;
+	/* The user's passwd record carries its supplementary gids: one lookup. */
+	r = nss_tab_by_name(rd.pw, user, len, &rec);
+	if (r == 0)
+		n = nss_pwl_gids(&rec, &gids);
 	if (r == 0 && n < 0)
 		r = (int)n;
 	for (long i = 0; r == 0 && i < n; i++) {
 		uint32_t gid;
 		bool have = false;
 
-		memcpy(&gid, (const char *)v.mv_data + i * 4, 4);
+		memcpy(&gid, gids + i * 4, 4);
 		if (gid == group)
 			continue;
 		for (long j = 0; j < *start && !have; j++)

@@ -6,6 +6,14 @@
  * a generation file, when a once-a-second stat sees a new inode. Refuses a
  * snapshot of another format or shorter than its own meta page says, so a
  * truncated file never becomes a SIGBUS in the host process.
+ *
+ * The lookup tables are fetched once per open, in a read transaction that
+ * stays open ("pinned") until the environment is closed, so the memory they
+ * point to is LMDB's for as long as they are used; lookups then cost no
+ * transaction and no B-tree descent. Readers hold the lock shared while they
+ * use the tables; re-opening (which closes the old environment) holds it
+ * exclusive, so no thread ever reads a closed environment. The lock prefers
+ * writers, so a stream of readers cannot starve a re-open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,25 +34,26 @@
 #endif
 
 static const char *const db_names[NSS_DB_COUNT] = {
-	[NSS_DB_PW_UID] = IDS_SNAP_DB_PW_UID,   [NSS_DB_PW_NAME] = IDS_SNAP_DB_PW_NAME,
-	[NSS_DB_GR_GID] = IDS_SNAP_DB_GR_GID,   [NSS_DB_GR_NAME] = IDS_SNAP_DB_GR_NAME,
-	[NSS_DB_INITGROUPS] = IDS_SNAP_DB_INITGROUPS,
+	[NSS_DB_PW_UID] = IDS_SNAP_DB_PW_UID,
+	[NSS_DB_GR_GID] = IDS_SNAP_DB_GR_GID,
 };
 
 /* The open snapshot. Readers hold `lock` shared; (re)opening holds it exclusive. */
 static struct {
 	MDB_env *env;
+	MDB_txn *pin; /* read transaction holding the lookup tables, for the env's life */
 	MDB_dbi dbi[NSS_DB_COUNT];
+	struct nss_tab pw, gr;
 	uint64_t seen_word; /* the generation word when this snapshot was opened */
 	int error;          /* why the last open failed (0: it did not) */
 	bool enumerate;
+	bool tried; /* an open was attempted in this process (cleared in a forked child) */
 	dev_t dev;
 	ino_t ino;
-	pid_t pid;
 	const volatile uint64_t *gen_word; /* mapping of <path>.gen, or NULL */
 	long checked;                      /* second of the last stat when there is no gen_word */
 } snap;
-static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_rwlock_t lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static const char *
@@ -71,9 +80,15 @@ atfork_parent(void)
 static void
 atfork_child(void)
 {
+	pthread_rwlockattr_t attr;
+
 	/* Not unlock: glibc would take the child's new thread id for a reader and leave the
-	 * lock write-held. A fresh lock; the pid check re-opens the snapshot. */
-	pthread_rwlock_init(&lock, NULL);
+	 * lock write-held. A fresh lock; clearing `tried` makes the child re-open. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	snap.tried = false;
 }
 
 static void
@@ -86,6 +101,8 @@ static void
 close_locked(void)
 {
 	/* With MDB_NOLOCK there are no shared locks: closing in a forked child is safe. */
+	if (snap.pin)
+		mdb_txn_abort(snap.pin);
 	if (snap.env)
 		mdb_env_close(snap.env);
 	if (snap.gen_word)
@@ -127,6 +144,21 @@ from_mdb(int rc)
 	return -EBADMSG;
 }
 
+/*
+ * Fetches a lookup table from the pinned transaction. liblmdb trusts its own
+ * page structure (the open checked that the file holds every page); a value
+ * larger than the file is damage all the same.
+ */
+static int
+get_table(MDB_dbi lookup, const char *key, uint32_t magic, struct nss_tab *t, off_t file_size)
+{
+	MDB_val k = {strlen(key), (void *)key}, v;
+
+	if (mdb_get(snap.pin, lookup, &k, &v) != 0 || v.mv_size > (uint64_t)file_size)
+		return -EBADMSG;
+	return nss_tab_init(t, magic, v.mv_data, v.mv_size);
+}
+
 static int
 open_locked(void)
 {
@@ -135,13 +167,13 @@ open_locked(void)
 	MDB_envinfo info;
 	MDB_stat mst;
 	MDB_val k, v;
-	MDB_dbi meta;
+	MDB_dbi meta, lookup;
 	struct stat st;
 	uint32_t format;
 	int fd, r;
 
 	close_locked();
-	snap.pid = getpid();
+	snap.tried = true;
 	map_gen_word(path);
 	/* The word first: a publication racing this open makes the next lookup re-open. */
 	if (snap.gen_word)
@@ -150,7 +182,8 @@ open_locked(void)
 	if (r == 0)
 		r = from_mdb(mdb_env_set_maxdbs(snap.env, 8));
 	if (r == 0)
-		r = from_mdb(mdb_env_open(snap.env, path, MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR, 0));
+		r = from_mdb(mdb_env_open(snap.env, path,
+					  MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR | MDB_NOTLS, 0));
 	/* The file must hold every page its meta page claims: a short file would SIGBUS. */
 	if (r == 0 && (mdb_env_get_fd(snap.env, &fd) != 0 || fstat(fd, &st) != 0 ||
 		       mdb_env_info(snap.env, &info) != 0 || mdb_env_stat(snap.env, &mst) != 0 ||
@@ -160,15 +193,18 @@ open_locked(void)
 		r = from_mdb(mdb_txn_begin(snap.env, NULL, MDB_RDONLY, &txn));
 	if (r == 0)
 		r = from_mdb(mdb_dbi_open(txn, IDS_SNAP_DB_META, 0, &meta));
-	for (int i = 0; r == 0 && i < NSS_DB_COUNT; i++)
-		r = from_mdb(mdb_dbi_open(txn, db_names[i], 0, &snap.dbi[i]));
 	if (r == 0) {
+		/* The format before anything else: an old snapshot lacks the newer databases. */
 		k = (MDB_val){6, "format"};
 		if (mdb_get(txn, meta, &k, &v) != 0 || v.mv_size != sizeof(format))
 			r = -EBADMSG;
 		else if (memcpy(&format, v.mv_data, sizeof(format)), format != IDS_SNAP_FORMAT)
 			r = -EBADMSG;
 	}
+	for (int i = 0; r == 0 && i < NSS_DB_COUNT; i++)
+		r = from_mdb(mdb_dbi_open(txn, db_names[i], 0, &snap.dbi[i]));
+	if (r == 0)
+		r = from_mdb(mdb_dbi_open(txn, IDS_SNAP_DB_LOOKUP, 0, &lookup));
 	if (r == 0) {
 		k = (MDB_val){10, "generation"};
 		if (mdb_get(txn, meta, &k, &v) != 0 || v.mv_size != sizeof(uint64_t))
@@ -182,6 +218,12 @@ open_locked(void)
 		r = from_mdb(mdb_txn_commit(txn));
 		txn = NULL;
 	}
+	if (r == 0)
+		r = from_mdb(mdb_txn_begin(snap.env, NULL, MDB_RDONLY, &snap.pin));
+	if (r == 0)
+		r = get_table(lookup, IDS_SNAP_KEY_PASSWD, IDS_SNAP_TAB_PASSWD, &snap.pw, st.st_size);
+	if (r == 0)
+		r = get_table(lookup, IDS_SNAP_KEY_GROUP, IDS_SNAP_TAB_GROUP, &snap.gr, st.st_size);
 	if (txn)
 		mdb_txn_abort(txn);
 	if (r < 0) {
@@ -195,7 +237,7 @@ open_locked(void)
 		snap.gen_word = gw;
 		snap.seen_word = seen;
 		snap.checked = checked;
-		snap.pid = getpid();
+		snap.tried = true;
 		snap.error = r;
 		return r;
 	}
@@ -215,7 +257,7 @@ stale_locked(bool rate_limit)
 	struct timespec now;
 	struct stat st;
 
-	if (snap.pid != getpid())
+	if (!snap.tried)
 		return true;
 	if (snap.gen_word)
 		return __atomic_load_n(snap.gen_word, __ATOMIC_ACQUIRE) != snap.seen_word;
@@ -235,26 +277,24 @@ nss_snap_begin(struct nss_read *rd)
 
 	pthread_once(&once, init_once);
 	pthread_rwlock_rdlock(&lock);
-	if (stale_locked(true)) {
+	if (__builtin_expect(stale_locked(true), 0)) {
 		pthread_rwlock_unlock(&lock);
 		pthread_rwlock_wrlock(&lock);
 		/* Another thread may have re-opened it meanwhile. */
-		r = stale_locked(false) ? open_locked() : 0;
+		if (stale_locked(false))
+			(void)open_locked();
 		pthread_rwlock_unlock(&lock);
 		pthread_rwlock_rdlock(&lock);
-		(void)r;
 	}
-	if (!snap.env || snap.pid != getpid()) {
+	if (!snap.env) {
 		r = snap.error ? snap.error : -ENOENT;
 		pthread_rwlock_unlock(&lock);
 		/* No snapshot, or one we refuse: UNAVAIL, so "files" keeps answering. */
 		return r == -ENOENT ? -ENODATA : r;
 	}
-	r = from_mdb(mdb_txn_begin(snap.env, NULL, MDB_RDONLY, &rd->txn));
-	if (r < 0) {
-		pthread_rwlock_unlock(&lock);
-		return r == -ENOMEM ? -EAGAIN : r;
-	}
+	rd->pw = &snap.pw;
+	rd->gr = &snap.gr;
+	rd->txn = NULL;
 	rd->enumerate = snap.enumerate;
 	return 0;
 }
@@ -262,19 +302,10 @@ nss_snap_begin(struct nss_read *rd)
 void
 nss_snap_end(struct nss_read *rd)
 {
-	mdb_txn_abort(rd->txn);
+	if (rd->txn)
+		mdb_txn_abort(rd->txn);
 	rd->txn = NULL;
 	pthread_rwlock_unlock(&lock);
-}
-
-int
-nss_snap_get(struct nss_read *rd, enum nss_db db, const void *key, size_t klen, MDB_val *val)
-{
-	MDB_val k = {klen, (void *)key};
-
-	if (klen == 0 || klen > 511)
-		return -ENOENT;
-	return from_mdb(mdb_get(rd->txn, snap.dbi[db], &k, val));
 }
 
 int
@@ -284,8 +315,14 @@ nss_snap_next(struct nss_read *rd, enum nss_db db, uint32_t from, uint32_t *foun
 			       (unsigned char)(from >> 8), (unsigned char)from};
 	MDB_val k = {4, be};
 	MDB_cursor *c;
-	int r;
+	int r = 0;
 
+	if (!rd->txn)
+		r = from_mdb(mdb_txn_begin(snap.env, NULL, MDB_RDONLY, &rd->txn));
+	if (r < 0) {
+		rd->txn = NULL;
+		return r == -ENOMEM ? -EAGAIN : r;
+	}
 	r = from_mdb(mdb_cursor_open(rd->txn, snap.dbi[db], &c));
 	if (r < 0)
 		return r;

@@ -4,12 +4,15 @@
  *   bench_nss build DIR USERS   store + snapshot with USERS users, 1000
  *                               workspaces, a 10k-member group, users in
  *                               20 groups; the same data as passwd/group
- *                               files for nss_files and libnss-cache
- *   bench_nss direct DIR USERS  entry points called directly, side by side
- *   bench_nss glibc NAME        getpwnam/getgrnam/getgrouplist through glibc
+ *                               files for nss_files, and for libnss-cache
+ *                               with its sorted indexes (.ixname, .ixuid,
+ *                               .ixgid) so that it binary-searches
+ *   bench_nss direct DIR USERS MODULE  entry points called directly, side by side
+ *   bench_nss glibc LABEL USERS        the same lookups through glibc
  * Prints the median time per call of 5 rounds.
  */
 #include <dlfcn.h>
+#include <stdbool.h>
 #include <grp.h>
 #include <nss.h>
 #include <pwd.h>
@@ -31,6 +34,7 @@
 typedef enum nss_status (*pwnam_fn)(const char *, struct passwd *, char *, size_t, int *);
 typedef enum nss_status (*pwuid_fn)(uid_t, struct passwd *, char *, size_t, int *);
 typedef enum nss_status (*grnam_fn)(const char *, struct group *, char *, size_t, int *);
+typedef enum nss_status (*grgid_fn)(gid_t, struct group *, char *, size_t, int *);
 typedef enum nss_status (*initgroups_fn)(const char *, gid_t, long *, long *, gid_t **, long, int *);
 
 static double
@@ -61,6 +65,67 @@ grant(struct ids_txn *t, const char *user_id, const char *ws)
 	r = ids_grant_put(t, g);
 	ids_grant_free(g);
 	return r;
+}
+
+/* One key of a libnss-cache index: the key text and the byte offset of its line. */
+struct ix_entry {
+	char key[40];
+	long offset;
+};
+
+static int
+cmp_ix(const void *a, const void *b)
+{
+	return strcmp(((const struct ix_entry *)a)->key, ((const struct ix_entry *)b)->key);
+}
+
+/*
+ * Writes FILE.SUFFIX as libnss-cache reads it (its scripts/index.sh): one
+ * fixed-width entry per line, "key\0offset\0" padded with NULs, sorted by
+ * strcmp(), so that _nss_cache_bsearch2() can bisect it. column 0 is the
+ * name, 2 the id.
+ */
+static void
+write_index(const char *file, const char *suffix, int column)
+{
+	char path[600], line[1 << 17];
+	struct ix_entry *e = NULL;
+	size_t n = 0, cap = 0, width = 0;
+	long off = 0;
+	FILE *in = fopen(file, "r"), *out;
+
+	if (!in)
+		die(file, 0);
+	while (fgets(line, sizeof(line), in)) {
+		const char *p = line;
+		size_t len;
+		if (n == cap)
+			e = realloc(e, (cap = cap ? cap * 2 : 1024) * sizeof(*e));
+		for (int c = 0; c < column; c++)
+			p = strchr(p, ':') + 1;
+		len = strcspn(p, ":");
+		snprintf(e[n].key, sizeof(e[n].key), "%.*s", (int)len, p);
+		e[n].offset = off;
+		len = strlen(e[n].key) + 1 + (size_t)snprintf(NULL, 0, "%ld", off) + 1;
+		if (len > width)
+			width = len;
+		off += (long)strlen(line);
+		n++;
+	}
+	fclose(in);
+	qsort(e, n, sizeof(*e), cmp_ix);
+	snprintf(path, sizeof(path), "%s%s", file, suffix);
+	out = fopen(path, "w");
+	for (size_t i = 0; i < n; i++) {
+		char entry[128] = {0};
+		snprintf(entry, sizeof(entry), "%s", e[i].key);
+		snprintf(entry + strlen(e[i].key) + 1, sizeof(entry) - strlen(e[i].key) - 1, "%ld",
+			 e[i].offset);
+		entry[width] = '\n';
+		fwrite(entry, 1, width + 1, out);
+	}
+	fclose(out);
+	free(e);
 }
 
 static int
@@ -130,6 +195,12 @@ build(const char *dir, int users)
 		die("dump", r);
 	fclose(pw);
 	fclose(gr);
+	snprintf(path, sizeof(path), "%s/passwd", dir);
+	write_index(path, ".ixname", 0);
+	write_index(path, ".ixuid", 2);
+	snprintf(path, sizeof(path), "%s/group", dir);
+	write_index(path, ".ixname", 0);
+	write_index(path, ".ixgid", 2);
 	ids_store_free(s);
 	ids_config_free(cfg);
 	return 0;
@@ -163,10 +234,26 @@ struct peer {
 	pwnam_fn pwnam;
 	pwuid_fn pwuid;
 	grnam_fn grnam;
+	grgid_fn grgid;
 	initgroups_fn initgroups;
 	int users;
 	uid_t *uids;
 };
+
+/* Names made before timing, so that a call measures the lookup and not snprintf(). */
+#define MISS_NAMES 4096
+static char (*user_names)[16], (*miss_names)[16];
+
+static void
+make_names(int users)
+{
+	user_names = malloc((size_t)users * sizeof(*user_names));
+	miss_names = malloc(MISS_NAMES * sizeof(*miss_names));
+	for (int i = 0; i < users; i++)
+		snprintf(user_names[i], sizeof(user_names[i]), "u%07d", i);
+	for (int i = 0; i < MISS_NAMES; i++)
+		snprintf(miss_names[i], sizeof(miss_names[i]), "x%07d", i);
+}
 
 static char buf[4 << 20];
 
@@ -175,11 +262,10 @@ op_pwnam_hit(int i, void *c)
 {
 	struct peer *p = c;
 	struct passwd pw;
-	char name[32];
 	int err;
 
-	snprintf(name, sizeof(name), "u%07d", (int)((i * 7919u) % (unsigned)p->users));
-	if (p->pwnam(name, &pw, buf, sizeof(buf), &err) != NSS_STATUS_SUCCESS)
+	if (p->pwnam(user_names[(i * 7919u) % (unsigned)p->users], &pw, buf, sizeof(buf), &err) !=
+	    NSS_STATUS_SUCCESS)
 		die("getpwnam hit missed", i);
 }
 
@@ -188,11 +274,9 @@ op_pwnam_miss(int i, void *c)
 {
 	struct peer *p = c;
 	struct passwd pw;
-	char name[32];
 	int err;
 
-	snprintf(name, sizeof(name), "x%07d", i);
-	if (p->pwnam(name, &pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+	if (p->pwnam(miss_names[i % MISS_NAMES], &pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
 		die("getpwnam miss hit", i);
 }
 
@@ -206,6 +290,41 @@ op_pwuid(int i, void *c)
 	if (p->pwuid(p->uids[(i * 7919u) % (unsigned)p->users], &pw, buf, sizeof(buf), &err) !=
 	    NSS_STATUS_SUCCESS)
 		die("getpwuid missed", i);
+}
+
+static void
+op_pwuid_miss(int i, void *c)
+{
+	struct peer *p = c;
+	struct passwd pw;
+	int err;
+
+	if (p->pwuid(4000000000u - (unsigned)i, &pw, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+		die("getpwuid miss hit", i);
+}
+
+/* The private group of a user (gid = uid). */
+static void
+op_grgid(int i, void *c)
+{
+	struct peer *p = c;
+	struct group gr;
+	int err;
+
+	if (p->grgid(p->uids[(i * 7919u) % (unsigned)p->users], &gr, buf, sizeof(buf), &err) !=
+	    NSS_STATUS_SUCCESS)
+		die("getgrgid missed", i);
+}
+
+static void
+op_grgid_miss(int i, void *c)
+{
+	struct peer *p = c;
+	struct group gr;
+	int err;
+
+	if (p->grgid(4000000000u - (unsigned)i, &gr, buf, sizeof(buf), &err) == NSS_STATUS_SUCCESS)
+		die("getgrgid miss hit", i);
 }
 
 static void
@@ -225,13 +344,11 @@ op_initgroups(int i, void *c)
 	struct peer *p = c;
 	static gid_t *groups;
 	long start = 1, size = 64;
-	char name[32];
 	int err;
 
 	if (!groups)
 		groups = malloc(64 * sizeof(gid_t));
-	snprintf(name, sizeof(name), "u%07d", i % 1000);
-	if (p->initgroups(name, 1, &start, &size, &groups, 0, &err) != NSS_STATUS_SUCCESS ||
+	if (p->initgroups(user_names[i % 1000], 1, &start, &size, &groups, 0, &err) != NSS_STATUS_SUCCESS ||
 	    start < USER_GROUPS)
 		die("initgroups", (int)start);
 }
@@ -284,15 +401,19 @@ direct(const char *dir, int users, const char *idsync_so)
 	((void (*)(const char *))dlsym(cache, "_nss_cache_setgrent_path"))(path);
 	peers[0] = (struct peer){"idsync", dlsym(ids, "_nss_idsync_getpwnam_r"),
 				 dlsym(ids, "_nss_idsync_getpwuid_r"), dlsym(ids, "_nss_idsync_getgrnam_r"),
+				 dlsym(ids, "_nss_idsync_getgrgid_r"),
 				 dlsym(ids, "_nss_idsync_initgroups_dyn"), users, NULL};
 	/* nss_files lives in libc since glibc 2.34; it reads /etc/passwd, bound to ours by run.sh. */
 	peers[1] = (struct peer){"nss_files", dlsym(RTLD_DEFAULT, "_nss_files_getpwnam_r"),
 				 dlsym(RTLD_DEFAULT, "_nss_files_getpwuid_r"),
 				 dlsym(RTLD_DEFAULT, "_nss_files_getgrnam_r"),
+				 dlsym(RTLD_DEFAULT, "_nss_files_getgrgid_r"),
 				 dlsym(RTLD_DEFAULT, "_nss_files_initgroups_dyn"), users, NULL};
+	/* libnss-cache on the same files, with the indexes build() wrote beside them. */
 	peers[2] = (struct peer){"libnss-cache", dlsym(cache, "_nss_cache_getpwnam_r"),
 				 dlsym(cache, "_nss_cache_getpwuid_r"), dlsym(cache, "_nss_cache_getgrnam_r"),
-				 NULL, users, NULL};
+				 dlsym(cache, "_nss_cache_getgrgid_r"), NULL, users, NULL};
+	make_names(users);
 	/* The uids, from the passwd file (skip root). */
 	peers[0].uids = malloc((size_t)users * sizeof(uid_t));
 	snprintf(path, sizeof(path), "%s/passwd", dir);
@@ -303,31 +424,79 @@ direct(const char *dir, int users, const char *idsync_so)
 			peers[0].uids[n++] = (uid_t)strtoul(strchr(strchr(buf, ':') + 1, ':') + 1, NULL, 10);
 	fclose(f);
 	peers[1].uids = peers[2].uids = peers[0].uids;
-	printf("%-14s %10s %10s %10s %12s %12s   (%d users, ns per call, median of 5)\n", "module",
-	       "pwnam-hit", "pwnam-miss", "pwuid", "grnam-10k", "initgroups", users);
+	printf("direct calls, %d users, ns per call (median of 5 rounds)\n", users);
+	printf("%-13s %9s %9s %9s %9s %9s %9s %10s %11s\n", "module", "pwnam-hit", "pwnam-mis",
+	       "pwuid-hit", "pwuid-mis", "grgid-hit", "grgid-mis", "grnam-10k", "initgroups");
 	for (int p = 0; p < 3; p++) {
 		/* Slow peers get fewer iterations: a linear scan of 100k lines is milliseconds. */
-		int k = p == 0 ? 200000 : (users >= 100000 ? 50 : users >= 10000 ? 500 : 5000);
+		int k = p == 0 ? 200000
+			       : p == 2 ? 2000 : (users >= 100000 ? 50 : users >= 10000 ? 500 : 5000);
 		double hit = measure(op_pwnam_hit, &peers[p], k);
 		double miss = measure(op_pwnam_miss, &peers[p], k);
 		double uid = measure(op_pwuid, &peers[p], k);
-		double big = measure(op_big_group, &peers[p], p == 0 ? 2000 : 20);
-		double ig = peers[p].initgroups ? measure(op_initgroups, &peers[p], p == 0 ? 100000 : k)
+		double uid_miss = measure(op_pwuid_miss, &peers[p], k);
+		double gid = measure(op_grgid, &peers[p], k);
+		double gid_miss = measure(op_grgid_miss, &peers[p], k);
+		double big = measure(op_big_group, &peers[p], p == 0 ? 5000 : 20);
+		double ig = peers[p].initgroups ? measure(op_initgroups, &peers[p], p == 0 ? 200000 : k)
 						: measure(op_initgroups_by_enumeration, &peers[p], 5);
-		printf("%-14s %10.0f %10.0f %10.0f %12.0f %12.0f\n", peers[p].name, hit, miss, uid, big, ig);
+		printf("%-13s %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %10.0f %11.0f\n", peers[p].name, hit,
+		       miss, uid, uid_miss, gid, gid_miss, big, ig);
 	}
 	return 0;
 }
 
+struct glibc_ctx {
+	unsigned users;
+	uid_t *uids;
+};
+
 static void
 op_glibc_pwnam(int i, void *c)
 {
+	struct glibc_ctx *g = c;
 	struct passwd pw, *res;
-	char name[32];
 
-	snprintf(name, sizeof(name), "u%07d", (int)((i * 7919u) % *(unsigned *)c));
-	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) != 0 || !res)
+	if (getpwnam_r(user_names[(i * 7919u) % g->users], &pw, buf, sizeof(buf), &res) != 0 || !res)
 		die("glibc getpwnam", i);
+}
+
+static void
+op_glibc_pwnam_miss(int i, void *c)
+{
+	struct passwd pw, *res;
+
+	if (getpwnam_r(miss_names[i % MISS_NAMES], &pw, buf, sizeof(buf), &res) != 0 || res)
+		die("glibc getpwnam miss", i);
+}
+
+static void
+op_glibc_pwuid(int i, void *c)
+{
+	struct glibc_ctx *g = c;
+	struct passwd pw, *res;
+
+	if (getpwuid_r(g->uids[(i * 7919u) % g->users], &pw, buf, sizeof(buf), &res) != 0 || !res)
+		die("glibc getpwuid", i);
+}
+
+static void
+op_glibc_grgid(int i, void *c)
+{
+	struct glibc_ctx *g = c;
+	struct group gr, *res;
+
+	if (getgrgid_r(g->uids[(i * 7919u) % g->users], &gr, buf, sizeof(buf), &res) != 0 || !res)
+		die("glibc getgrgid", i);
+}
+
+static void
+op_glibc_big_group(int i, void *c)
+{
+	struct group gr, *res;
+
+	if (getgrnam_r("big", &gr, buf, sizeof(buf), &res) != 0 || !res)
+		die("glibc getgrnam big", i);
 }
 
 static void
@@ -335,21 +504,32 @@ op_glibc_grouplist(int i, void *c)
 {
 	gid_t groups[64];
 	int n = 64;
-	char name[32];
 
-	snprintf(name, sizeof(name), "u%07d", i % 1000);
-	if (getgrouplist(name, 1, groups, &n) < 0 || n < USER_GROUPS)
+	if (getgrouplist(user_names[i % 1000], 1, groups, &n) < 0 || n < USER_GROUPS)
 		die("glibc getgrouplist", n);
 }
 
 static int
 through_glibc(const char *label, int users)
 {
-	unsigned u = (unsigned)users;
-	int k = strcmp(label, "idsync") == 0 ? 200000 : (users >= 100000 ? 50 : 500);
+	struct glibc_ctx g = {(unsigned)users, malloc((size_t)users * sizeof(uid_t))};
+	bool ids = strcmp(label, "idsync") == 0, cache = strcmp(label, "libnss-cache") == 0;
+	int k = ids ? 200000 : cache ? 2000 : (users >= 100000 ? 50 : 500);
+	struct passwd pw, *res;
 
-	printf("%-14s glibc getpwnam %8.0f ns, getgrouplist %10.0f ns\n", label,
-	       measure(op_glibc_pwnam, &u, k), measure(op_glibc_grouplist, NULL, strcmp(label, "libnss-cache") == 0 ? 5 : k));
+	make_names(users);
+	/* The uids, through glibc itself. */
+	for (int i = 0; i < users; i++) {
+		if (getpwnam_r(user_names[i], &pw, buf, sizeof(buf), &res) != 0 || !res)
+			die("glibc uid", i);
+		g.uids[i] = pw.pw_uid;
+	}
+	printf("%-13s %9.0f %9.0f %9.0f %9s %9.0f %9s %10.0f %11.0f\n", label,
+	       measure(op_glibc_pwnam, &g, k), measure(op_glibc_pwnam_miss, &g, k),
+	       measure(op_glibc_pwuid, &g, k), "", measure(op_glibc_grgid, &g, k), "",
+	       measure(op_glibc_big_group, &g, ids ? 5000 : 20),
+	       measure(op_glibc_grouplist, NULL, cache ? 5 : k));
+	free(g.uids);
 	return 0;
 }
 

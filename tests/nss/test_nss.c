@@ -89,6 +89,12 @@ publish(void)
 }
 
 static void
+publish_forced(void)
+{
+	cr_assert_eq(ids_snapshot_publish(f.store, f.cfg, true, NULL), 0);
+}
+
+static void
 change(int (*fn)(struct ids_txn *, void *), void *arg)
 {
 	struct ids_txn *t;
@@ -406,17 +412,97 @@ Test(nss, zeroed_truncated_and_random_snapshots_refused)
 	free(noise);
 }
 
-/* Builds a snapshot by hand: valid LMDB, hostile records. */
+/* ---- hand-made snapshots: valid LMDB, hostile contents ---- */
+
+/* A record for make_table(): its id and name (for the slots) and its bytes. */
+struct trec {
+	uint32_t id;
+	const char *name;
+	const void *bytes;
+	size_t len;
+};
+
+/*
+ * Lays out a lookup table (snapshot_format.h) of n records in out (at least
+ * 4096 bytes): 8 slots, seed 0, linear probing. Returns its size.
+ */
+static size_t
+make_table(uint32_t magic, const struct trec *r, size_t n, unsigned char *out)
+{
+	struct ids_snap_tab h = {.magic = magic, .n_records = (uint32_t)n, .n_slots = 8,
+				 .max_probe = 8, .slots_off = sizeof(h),
+				 .recs_off = sizeof(h) + 16 * 8};
+	struct ids_snap_slot slots[16];
+	size_t len = 0;
+
+	cr_assert_leq(n, 4);
+	for (int i = 0; i < 16; i++)
+		slots[i] = (struct ids_snap_slot){0, IDS_SNAP_SLOT_EMPTY};
+	for (size_t i = 0; i < n; i++) {
+		uint32_t hash = ids_snap_hash_name(0, r[i].name, strlen(r[i].name));
+		uint32_t a = hash & 7, b = ids_snap_mix(r[i].id) & 7;
+		while (slots[a].rec != IDS_SNAP_SLOT_EMPTY)
+			a = (a + 1) & 7;
+		while (slots[8 + b].rec != IDS_SNAP_SLOT_EMPTY)
+			b = (b + 1) & 7;
+		slots[a] = (struct ids_snap_slot){hash, (uint32_t)len};
+		slots[8 + b] = (struct ids_snap_slot){r[i].id, (uint32_t)len};
+		cr_assert_leq(h.recs_off + len + r[i].len, 4096);
+		memcpy(out + h.recs_off + len, r[i].bytes, r[i].len);
+		len = (len + r[i].len + 7) & ~(size_t)7;
+	}
+	h.recs_len = (uint32_t)len;
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + sizeof(h), slots, sizeof(slots));
+	return h.recs_off + len;
+}
+
+/* A passwd lookup record for uid/name with n_groups gids; returns its size. */
+static size_t
+make_pwl(unsigned char *out, uint32_t uid, const char *name, uint32_t n_groups)
+{
+	struct ids_snap_pwl h = {.uid = uid, .gid = uid, .name_len = (uint16_t)strlen(name),
+				 .dir_len = 1, .shell_len = 1, .n_groups = n_groups};
+	size_t at = sizeof(h) + (size_t)n_groups * 4;
+
+	memcpy(out, &h, sizeof(h));
+	for (uint32_t i = 0; i < n_groups; i++)
+		memcpy(out + sizeof(h) + i * 4, &(uint32_t){100 + i}, 4);
+	memcpy(out + at, name, h.name_len + 1u);
+	at += h.name_len + 1u;
+	memcpy(out + at, "\0/\0/", 5);
+	return at + 5;
+}
+
+/* A group lookup record with the members a\0b\0; returns its size. */
+static size_t
+make_grl(unsigned char *out, uint32_t gid, const char *name)
+{
+	struct ids_snap_grl h = {.gid = gid, .n_members = 2, .members_len = 4,
+				 .name_len = (uint16_t)strlen(name), .kind = IDS_SNAP_GR_WORKSPACE};
+	uint32_t offs[2] = {0, 2};
+
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + sizeof(h), offs, sizeof(offs));
+	memcpy(out + sizeof(h) + 8, name, h.name_len + 1u);
+	memcpy(out + sizeof(h) + 8 + h.name_len + 1, "a\0b", 4);
+	return sizeof(h) + 8 + h.name_len + 1 + 4;
+}
+
+/*
+ * Replaces the snapshot with one of this format whose lookup tables are the
+ * given bytes (NULL: left out), and whose by-id databases hold `junk` as
+ * their one record.
+ */
 static void
-hostile_snapshot(uint32_t format, const void *pw_rec, size_t pw_len, const void *gr_rec,
-		 size_t gr_len, const void *ig, size_t ig_len)
+hostile_snapshot(uint32_t format, const void *pw_tab, size_t pw_len, const void *gr_tab,
+		 size_t gr_len, const void *junk, size_t junk_len)
 {
 	char tmp[600];
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi meta, d[5];
-	const char *names[5] = {IDS_SNAP_DB_PW_UID, IDS_SNAP_DB_PW_NAME, IDS_SNAP_DB_GR_GID,
-				IDS_SNAP_DB_GR_NAME, IDS_SNAP_DB_INITGROUPS};
+	MDB_dbi meta, d[3];
+	const char *names[3] = {IDS_SNAP_DB_PW_UID, IDS_SNAP_DB_GR_GID, IDS_SNAP_DB_LOOKUP};
 	unsigned char key[4] = {0, 0, 0, 7};
 	uint64_t gen = 99;
 	uint8_t one = 1;
@@ -429,7 +515,7 @@ hostile_snapshot(uint32_t format, const void *pw_rec, size_t pw_len, const void 
 	cr_assert_eq(mdb_env_open(env, tmp, MDB_NOSUBDIR | MDB_NOLOCK, 0644), 0);
 	cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	cr_assert_eq(mdb_dbi_open(txn, IDS_SNAP_DB_META, MDB_CREATE, &meta), 0);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 3; i++)
 		cr_assert_eq(mdb_dbi_open(txn, names[i], MDB_CREATE, &d[i]), 0);
 #define PUT(dbi, kd, kl, vd, vl)                                                                   \
 	do {                                                                                       \
@@ -440,69 +526,222 @@ hostile_snapshot(uint32_t format, const void *pw_rec, size_t pw_len, const void 
 	PUT(meta, "format", 6, &format, 4);
 	PUT(meta, "generation", 10, &gen, 8);
 	PUT(meta, "enumerate", 9, &one, 1);
-	PUT(d[0], key, 4, pw_rec, pw_len);
-	PUT(d[1], "evil", 4, key, 4);
-	PUT(d[2], key, 4, gr_rec, gr_len);
-	PUT(d[3], "evil", 4, key, 4);
-	PUT(d[4], "evil", 4, ig, ig_len);
+	PUT(d[0], key, 4, junk, junk_len);
+	PUT(d[1], key, 4, junk, junk_len);
+	if (pw_tab)
+		PUT(d[2], IDS_SNAP_KEY_PASSWD, 6, pw_tab, pw_len);
+	if (gr_tab)
+		PUT(d[2], IDS_SNAP_KEY_GROUP, 5, gr_tab, gr_len);
 #undef PUT
 	cr_assert_eq(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
 	cr_assert_eq(rename(tmp, f.cfg->snapshot_path), 0);
 	snprintf(tmp, sizeof(tmp), "%s%s", f.cfg->snapshot_path, IDS_SNAP_GEN_SUFFIX);
 	FILE *fp = fopen(tmp, "r+");
-	fwrite(&gen, 8, 1, fp);
+	static uint64_t bump = 1000;
+	bump++;
+	fwrite(&bump, 8, 1, fp);
 	fclose(fp);
 }
 
-Test(nss, hostile_records_refused)
+/* The status of each lookup by name "evil" and by id 7. */
+struct statuses {
+	enum nss_status pwnam, pwuid, grnam, grgid, initgroups;
+};
+
+static struct statuses
+look_up_evil(void)
 {
-	struct ids_snap_pw ph = {.uid = 7, .gid = 7, .name_len = 4, .gecos_len = 0, .dir_len = 1,
-				 .shell_len = 1};
-	struct ids_snap_gr gh = {.gid = 7, .n_members = 3, .members_len = 4, .name_len = 4};
-	char pw_rec[64], gr_rec[64];
 	struct passwd pw;
 	struct group gr;
 	char buf[4096];
 	int err = 0;
 	long start = 0, size = 0;
 	gid_t *groups = NULL;
+	struct statuses st = {
+		nss.getpwnam("evil", &pw, buf, sizeof(buf), &err),
+		nss.getpwuid(7, &pw, buf, sizeof(buf), &err),
+		nss.getgrnam("evil", &gr, buf, sizeof(buf), &err),
+		nss.getgrgid(7, &gr, buf, sizeof(buf), &err),
+		nss.initgroups("evil", 1, &start, &size, &groups, 0, &err),
+	};
 
-	/* A passwd record whose lengths run past its end. */
-	ph.shell_len = 60000;
-	memcpy(pw_rec, &ph, sizeof(ph));
-	memcpy(pw_rec + sizeof(ph), "evil\0\0/\0/\0", 10);
-	/* A group claiming 3 members in 4 bytes ("a\0b" without the last NUL). */
-	memcpy(gr_rec, &gh, sizeof(gh));
-	memcpy(gr_rec + sizeof(gh), "evil\0a\0bc", 9);
-	hostile_snapshot(IDS_SNAP_FORMAT, pw_rec, sizeof(ph) + 10, gr_rec, sizeof(gh) + 9, "abc", 3);
-	cr_assert_eq(nss.getpwnam("evil", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
-	cr_assert_eq(nss.getpwuid(7, &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
-	cr_assert_eq(nss.getgrnam("evil", &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
-	cr_assert_eq(nss.initgroups("evil", 1, &start, &size, &groups, 0, &err), NSS_STATUS_UNAVAIL);
-	/* An unterminated name. */
-	ph.shell_len = 1;
-	memcpy(pw_rec, &ph, sizeof(ph));
-	memcpy(pw_rec + sizeof(ph), "evilX\0/\0/\0", 10);
-	hostile_snapshot(IDS_SNAP_FORMAT, pw_rec, sizeof(ph) + 10, gr_rec, 2, "", 0);
-	cr_assert_eq(nss.getpwnam("evil", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
-	cr_assert_eq(nss.getgrgid(7, &gr, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
 	free(groups);
+	return st;
+}
+
+Test(nss, hand_made_snapshot_is_served)
+{
+	unsigned char pwr[512], grr[512], pwt[4096], grt[4096];
+	struct trec p = {7, "evil", pwr, make_pwl(pwr, 7, "evil", 3)};
+	struct trec g = {7, "evil", grr, make_grl(grr, 7, "evil")};
+	size_t pl = make_table(IDS_SNAP_TAB_PASSWD, &p, 1, pwt), gl = make_table(IDS_SNAP_TAB_GROUP, &g, 1, grt);
+	struct passwd pw;
+	struct group gr;
+	char buf[1024];
+	int err = 0;
+	long start = 0, size = 0;
+	gid_t *groups = NULL;
+
+	/* The test's own tables are what the module reads: the negative tests below mean something. */
+	hostile_snapshot(IDS_SNAP_FORMAT, pwt, pl, grt, gl, "", 0);
+	cr_assert_eq(nss.getpwnam("evil", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	cr_assert_eq(pw.pw_uid, 7);
+	cr_assert_str_eq(pw.pw_dir, "/");
+	cr_assert_eq(nss.getpwuid(7, &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	cr_assert_eq(nss.getgrnam("evil", &gr, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	cr_assert_str_eq(gr.gr_mem[0], "a");
+	cr_assert_str_eq(gr.gr_mem[1], "b");
+	cr_assert_null(gr.gr_mem[2]);
+	cr_assert_eq(nss.getgrgid(7, &gr, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
+	cr_assert_eq(nss.initgroups("evil", 1, &start, &size, &groups, 0, &err), NSS_STATUS_SUCCESS);
+	cr_assert_eq(start, 3);
+	cr_assert_eq(groups[2], 102);
+	free(groups);
+	cr_assert_eq(nss.getpwnam("good", &pw, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+	cr_assert_eq(nss.getgrgid(8, &gr, buf, sizeof(buf), &err), NSS_STATUS_NOTFOUND);
+}
+
+Test(nss, hostile_records_refused)
+{
+	unsigned char pwr[512], grr[512], pwt[4096], grt[4096];
+	struct trec p = {7, "evil", pwr, make_pwl(pwr, 7, "evil", 0)};
+	struct trec g = {7, "evil", grr, make_grl(grr, 7, "evil")};
+	struct ids_snap_pwl ph;
+	struct ids_snap_grl gh;
+	struct statuses st;
+	size_t pl, gl;
+
+	/* A passwd record whose shell runs past the record area; a group whose second
+	 * member starts past its member area. */
+	memcpy(&ph, pwr, sizeof(ph));
+	ph.shell_len = 60000;
+	memcpy(pwr, &ph, sizeof(ph));
+	memcpy(grr + sizeof(gh) + 4, &(uint32_t){4}, 4);
+	pl = make_table(IDS_SNAP_TAB_PASSWD, &p, 1, pwt);
+	gl = make_table(IDS_SNAP_TAB_GROUP, &g, 1, grt);
+	hostile_snapshot(IDS_SNAP_FORMAT, pwt, pl, grt, gl, "abc", 3);
+	st = look_up_evil();
+	cr_assert_eq(st.pwnam, NSS_STATUS_UNAVAIL);
+	cr_assert_eq(st.pwuid, NSS_STATUS_UNAVAIL);
+	cr_assert_eq(st.grnam, NSS_STATUS_UNAVAIL);
+	cr_assert_eq(st.grgid, NSS_STATUS_UNAVAIL);
+	/* initgroups reads only the gid list, which is whole: it may answer. */
+	cr_assert(st.initgroups == NSS_STATUS_SUCCESS || st.initgroups == NSS_STATUS_UNAVAIL);
+
+	/* An unterminated name; a member area without its final NUL; more gids than the limit. */
+	make_pwl(pwr, 7, "evil", 0);
+	pwr[sizeof(ph) + 4] = 'X';
+	make_grl(grr, 7, "evil");
+	grr[make_grl(grr, 7, "evil") - 1] = 'Z';
+	pl = make_table(IDS_SNAP_TAB_PASSWD, &p, 1, pwt);
+	gl = make_table(IDS_SNAP_TAB_GROUP, &g, 1, grt);
+	hostile_snapshot(IDS_SNAP_FORMAT, pwt, pl, grt, gl, "", 0);
+	st = look_up_evil();
+	cr_assert_eq(st.pwnam, NSS_STATUS_UNAVAIL);
+	cr_assert_eq(st.pwuid, NSS_STATUS_UNAVAIL);
+	cr_assert_eq(st.grnam, NSS_STATUS_UNAVAIL);
+	cr_assert_eq(st.grgid, NSS_STATUS_UNAVAIL);
+	p.len = make_pwl(pwr, 7, "evil", 0);
+	memcpy(&ph, pwr, sizeof(ph));
+	ph.n_groups = IDS_SNAP_GROUPS_MAX + 1;
+	memcpy(pwr, &ph, sizeof(ph));
+	pl = make_table(IDS_SNAP_TAB_PASSWD, &p, 1, pwt);
+	hostile_snapshot(IDS_SNAP_FORMAT, pwt, pl, grt, gl, "", 0);
+	st = look_up_evil();
+	cr_assert_neq(st.initgroups, NSS_STATUS_SUCCESS);
+	cr_assert_neq(st.pwuid, NSS_STATUS_SUCCESS);
+	/* A record claiming more members than its area could hold. */
+	g.len = make_grl(grr, 7, "evil");
+	memcpy(&gh, grr, sizeof(gh));
+	gh.n_members = 0x40000000;
+	memcpy(grr, &gh, sizeof(gh));
+	gl = make_table(IDS_SNAP_TAB_GROUP, &g, 1, grt);
+	hostile_snapshot(IDS_SNAP_FORMAT, pwt, pl, grt, gl, "", 0);
+	st = look_up_evil();
+	cr_assert_eq(st.grnam, NSS_STATUS_UNAVAIL);
+	cr_assert_eq(st.grgid, NSS_STATUS_UNAVAIL);
+}
+
+Test(nss, hostile_tables_refused)
+{
+	unsigned char pwr[512], grr[512], pwt[4096], grt[4096];
+	struct trec p = {7, "evil", pwr, make_pwl(pwr, 7, "evil", 2)};
+	struct trec g = {7, "evil", grr, make_grl(grr, 7, "evil")};
+	size_t pl = make_table(IDS_SNAP_TAB_PASSWD, &p, 1, pwt), gl = make_table(IDS_SNAP_TAB_GROUP, &g, 1, grt);
+	struct ids_snap_tab h;
+	struct ids_snap_slot full[16];
+	struct statuses st;
+	unsigned char bad[4096];
+
+	/* Tables missing, or a passwd table where the group table belongs. */
+	hostile_snapshot(IDS_SNAP_FORMAT, pwt, pl, NULL, 0, "", 0);
+	cr_assert_eq(look_up_evil().pwnam, NSS_STATUS_UNAVAIL);
+	hostile_snapshot(IDS_SNAP_FORMAT, pwt, pl, pwt, pl, "", 0);
+	cr_assert_eq(look_up_evil().pwnam, NSS_STATUS_UNAVAIL);
+	/* Headers that lie: slots past the end, records past the end, a slot count that is
+	 * not a power of two, more probes than slots, a truncated header. */
+	for (int c = 0; c < 5; c++) {
+		memcpy(bad, pwt, pl);
+		memcpy(&h, bad, sizeof(h));
+		if (c == 0)
+			h.slots_off = 4000;
+		if (c == 1)
+			h.recs_len = 0x7fffffff;
+		if (c == 2)
+			h.n_slots = 12;
+		if (c == 3)
+			h.max_probe = 9;
+		memcpy(bad, &h, sizeof(h));
+		hostile_snapshot(IDS_SNAP_FORMAT, bad, c == 4 ? 20 : pl, grt, gl, "", 0);
+		cr_assert_eq(look_up_evil().pwnam, NSS_STATUS_UNAVAIL, "case %d", c);
+	}
+	/* A table with no empty slot, every slot pointing past the records: no endless probe, and
+	 * every hash match is checked. */
+	memcpy(bad, pwt, pl);
+	for (int i = 0; i < 16; i++)
+		full[i] = (struct ids_snap_slot){0x12345678, 0x7ffffff0};
+	memcpy(bad + sizeof(h), full, sizeof(full));
+	hostile_snapshot(IDS_SNAP_FORMAT, bad, pl, grt, gl, "", 0);
+	st = look_up_evil();
+	cr_assert_eq(st.pwnam, NSS_STATUS_NOTFOUND);
+	cr_assert_eq(st.pwuid, NSS_STATUS_NOTFOUND);
+	for (int i = 0; i < 16; i++)
+		full[i] = (struct ids_snap_slot){i < 8 ? ids_snap_hash_name(0, "evil", 4) : 7, 0x7ffffff0};
+	memcpy(bad + sizeof(h), full, sizeof(full));
+	hostile_snapshot(IDS_SNAP_FORMAT, bad, pl, grt, gl, "", 0);
+	st = look_up_evil();
+	cr_assert_eq(st.pwnam, NSS_STATUS_UNAVAIL);
+	cr_assert_eq(st.pwuid, NSS_STATUS_UNAVAIL);
+	cr_assert_eq(st.initgroups, NSS_STATUS_UNAVAIL);
+	/* A by-id slot naming a record of another id. */
+	memcpy(bad, pwt, pl);
+	memcpy(bad + sizeof(h) + 16 * 8, &(uint32_t){8}, 4);
+	hostile_snapshot(IDS_SNAP_FORMAT, bad, pl, grt, gl, "", 0);
+	cr_assert_eq(look_up_evil().pwuid, NSS_STATUS_UNAVAIL);
 }
 
 Test(nss, other_format_refused)
 {
+	unsigned char pwr[512], pwt[4096];
+	struct trec p = {7, "evil", pwr, make_pwl(pwr, 7, "evil", 0)};
+	size_t pl = make_table(IDS_SNAP_TAB_PASSWD, &p, 1, pwt);
 	struct passwd pw;
 	char buf[1024];
 	int err = 0;
-	struct ids_snap_pw ph = {.uid = 7, .gid = 7, .name_len = 4, .dir_len = 1, .shell_len = 1};
-	char rec[64];
 
-	memcpy(rec, &ph, sizeof(ph));
-	memcpy(rec + sizeof(ph), "evil\0\0/\0/\0", 10);
-	hostile_snapshot(IDS_SNAP_FORMAT + 1, rec, sizeof(ph) + 10, rec, 1, "", 0);
+	/* The next format, and the previous one (whose name databases this module no longer
+	 * reads): refused, until the daemon republishes. */
+	hostile_snapshot(IDS_SNAP_FORMAT + 1, pwt, pl, pwt, pl, "", 0);
 	cr_assert_eq(nss.getpwnam("evil", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
 	cr_assert_eq(err, EBADMSG);
+	hostile_snapshot(1, pwt, pl, pwt, pl, "", 0);
+	err = 0;
+	cr_assert_eq(nss.getpwnam("evil", &pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
+	cr_assert_eq(err, EBADMSG);
+	/* Republished: served again. */
+	publish_forced();
+	cr_assert_eq(nss.getpwnam("ann", &pw, buf, sizeof(buf), &err), NSS_STATUS_SUCCESS);
 }
 
 static int

@@ -143,6 +143,37 @@ gid_of(const char *name)
 	return gid;
 }
 
+/*
+ * Finds login's record in a passwd lookup table by walking the record area
+ * (independently of the hash slots): the record, or NULL.
+ */
+static const unsigned char *
+find_pwl(const unsigned char *blob, size_t size, const char *login)
+{
+	struct ids_snap_tab h;
+	size_t off = 0;
+
+	cr_assert_geq(size, sizeof(h));
+	memcpy(&h, blob, sizeof(h));
+	cr_assert_eq(h.magic, IDS_SNAP_TAB_PASSWD);
+	cr_assert_leq((uint64_t)h.recs_off + h.recs_len, size);
+	while (off + sizeof(struct ids_snap_pwl) <= h.recs_len) {
+		const unsigned char *rec = blob + h.recs_off + off;
+		struct ids_snap_pwl r;
+		size_t len;
+
+		memcpy(&r, rec, sizeof(r));
+		len = sizeof(r) + (size_t)r.n_groups * 4 + r.name_len + r.gecos_len + r.dir_len +
+		      r.shell_len + 4;
+		cr_assert_leq(off + len, h.recs_len);
+		if (r.name_len == strlen(login) &&
+		    memcmp(rec + sizeof(r) + (size_t)r.n_groups * 4, login, r.name_len) == 0)
+			return rec;
+		off = (off + len + IDS_SNAP_REC_ALIGN - 1) & ~(size_t)(IDS_SNAP_REC_ALIGN - 1);
+	}
+	return NULL;
+}
+
 /* Reads the initgroups list of login straight from the snapshot file. */
 static size_t
 initgroups(const char *login, uint32_t *gids, size_t max)
@@ -150,18 +181,23 @@ initgroups(const char *login, uint32_t *gids, size_t max)
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
-	MDB_val k = {strlen(login), (void *)login}, v;
+	MDB_val k = {6, "passwd"}, v;
+	const unsigned char *rec;
+	struct ids_snap_pwl h;
 	size_t n = 0;
 
 	cr_assert_eq(mdb_env_create(&env), 0);
 	mdb_env_set_maxdbs(env, 8);
 	cr_assert_eq(mdb_env_open(env, f.cfg->snapshot_path, MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0), 0);
 	cr_assert_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
-	cr_assert_eq(mdb_dbi_open(txn, IDS_SNAP_DB_INITGROUPS, 0, &dbi), 0);
-	if (mdb_get(txn, dbi, &k, &v) == 0) {
-		n = v.mv_size / 4;
+	cr_assert_eq(mdb_dbi_open(txn, IDS_SNAP_DB_LOOKUP, 0, &dbi), 0);
+	cr_assert_eq(mdb_get(txn, dbi, &k, &v), 0);
+	rec = find_pwl(v.mv_data, v.mv_size, login);
+	if (rec) {
+		memcpy(&h, rec, sizeof(h));
+		n = h.n_groups;
 		cr_assert_leq(n, max);
-		memcpy(gids, v.mv_data, v.mv_size);
+		memcpy(gids, rec + sizeof(h), n * 4);
 	}
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
@@ -298,9 +334,8 @@ check_once(struct reader *rd)
 {
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi meta, pw_uid, pw_name;
+	MDB_dbi meta, pw_uid, lookup;
 	MDB_val k, v;
-	MDB_cursor *c;
 	MDB_stat st;
 	uint64_t gen = 0;
 	uint32_t users = 0;
@@ -315,7 +350,7 @@ check_once(struct reader *rd)
 	if (mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) != 0 ||
 	    mdb_dbi_open(txn, IDS_SNAP_DB_META, 0, &meta) != 0 ||
 	    mdb_dbi_open(txn, IDS_SNAP_DB_PW_UID, 0, &pw_uid) != 0 ||
-	    mdb_dbi_open(txn, IDS_SNAP_DB_PW_NAME, 0, &pw_name) != 0) {
+	    mdb_dbi_open(txn, IDS_SNAP_DB_LOOKUP, 0, &lookup) != 0) {
 		snprintf(rd->failure, sizeof(rd->failure), "snapshot without its databases");
 		rd->torn++;
 		goto out;
@@ -333,16 +368,15 @@ check_once(struct reader *rd)
 			 (unsigned long)gen, users, st.ms_entries);
 		rd->torn++;
 	}
-	mdb_cursor_open(txn, pw_name, &c);
-	while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
-		MDB_val rec;
-		if (v.mv_size != 4 || mdb_get(txn, pw_uid, &v, &rec) != 0) {
-			snprintf(rd->failure, sizeof(rd->failure), "name without its record");
-			rd->torn++;
-			break;
-		}
+	/* The lookup table holds exactly the users the by-uid database holds. */
+	k = (MDB_val){6, "passwd"};
+	struct ids_snap_tab tab = {0};
+	if (mdb_get(txn, lookup, &k, &v) == 0 && v.mv_size >= sizeof(tab))
+		memcpy(&tab, v.mv_data, sizeof(tab));
+	if (tab.magic != IDS_SNAP_TAB_PASSWD || tab.n_records != users) {
+		snprintf(rd->failure, sizeof(rd->failure), "lookup table disagrees with pw_uid");
+		rd->torn++;
 	}
-	mdb_cursor_close(c);
 out:
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
