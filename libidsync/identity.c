@@ -35,6 +35,34 @@ ids_uuid_new(char out[37])
 	return 0;
 }
 
+/*
+ * The live user (not deleted) whose uid was derived from seed, in *holder
+ * (malloc'd), or NULL when there is none. 0 or -errno.
+ */
+static int
+seed_holder(struct ids_txn *t, const char *seed, char **holder)
+{
+	_cleanup_(ids_user_freep) struct ids_user *u = NULL;
+	struct ids_val v;
+	int r;
+
+	*holder = NULL;
+	r = ids_txn_get_str(t, IDS_DB_ID_SEED, seed, &v);
+	if (r == -ENOENT || (r == 0 && v.size != 4))
+		return 0;
+	if (r < 0)
+		return r;
+	r = ids_user_get_by_uid(t, ids_from_be32(v.data), &u);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (u->deleted)
+		return 0;
+	*holder = strdup(u->id);
+	return *holder ? 0 : -ENOMEM;
+}
+
 /* The user id that holds key in index db, or NULL (malloc'd). */
 static char *
 index_owner(struct ids_txn *t, enum ids_db db, const char *key)
@@ -133,6 +161,13 @@ ids_identity_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 	if (holder)
 		return ids_why(why, -EEXIST, "userName \"%s\" already exists (id %s)", in->user_name,
 			      holder);
+	if (in->external_id && *in->external_id) {
+		free(holder);
+		holder = index_owner(t, IDS_DB_USER_BY_EXTID, in->external_id);
+		if (holder)
+			return ids_why(why, -EEXIST, "externalId \"%s\" already belongs to user %s",
+				      in->external_id, holder);
+	}
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
@@ -157,6 +192,17 @@ ids_identity_create(struct ids_txn *t, const struct ids_identity_ctx *ctx,
 	if (!u->id || !u->user_name || (in->external_id && !u->external_id) || !u->gecos ||
 	    !u->home || !u->shell || !u->seed)
 		return -ENOMEM;
+	/*
+	 * One identity, one uid: an identity already held by a live user (one
+	 * user's externalId equal to another's userName, say) must not share its uid.
+	 */
+	r = seed_holder(t, u->seed, &holder);
+	if (r < 0)
+		return r;
+	if (holder)
+		return ids_why(why, -EEXIST,
+			      "the IdP identity \"%s\" already belongs to user %s: send a distinct externalId",
+			      u->seed + 2, holder);
 	u->active = in->active;
 	u->created = u->modified = ctx->now;
 	u->version = 1;
@@ -271,6 +317,13 @@ ids_identity_update(struct ids_txn *t, const struct ids_identity_ctx *ctx, const
 		u->user_name = strdup(in->user_name);
 		if (!u->user_name)
 			return -ENOMEM;
+	}
+	if (in->external_id && *in->external_id) {
+		free(holder);
+		holder = index_owner(t, IDS_DB_USER_BY_EXTID, in->external_id);
+		if (holder && strcmp(holder, id) != 0)
+			return ids_why(why, -EEXIST, "externalId \"%s\" already belongs to user %s",
+				      in->external_id, holder);
 	}
 	free(u->external_id);
 	u->external_id = in->external_id ? strdup(in->external_id) : NULL;

@@ -506,3 +506,36 @@ Test(scim_service, indexed_lookups_check_the_whole_filter)
 	free(ada);
 	free(bob);
 }
+
+/* One identity, one uid: an externalId (or a seed) another live user holds is refused. */
+Test(scim_service, duplicate_external_id_is_refused_not_given_the_same_uid)
+{
+	char *bob = create_user("bob@example.com", "shared-ext");
+	struct reply r = call(SCIM_POST, "/Users", NULL,
+			      "{\"userName\":\"carol@example.com\",\"externalId\":\"shared-ext\"}", NULL);
+	char path[128], body[256];
+
+	cr_assert_eq(r.status, 409, "%s", dump(r.body));
+	cr_assert_str_eq(r.scim_type, "uniqueness");
+	json_decref(r.body);
+
+	/* Someone whose externalId is another user's userName-derived identity. */
+	r = call(SCIM_POST, "/Users", NULL, "{\"userName\":\"dave@example.com\"}", NULL);
+	cr_assert_eq(r.status, 201);
+	json_decref(r.body);
+	r = call(SCIM_POST, "/Users", NULL,
+		 "{\"userName\":\"erin@example.com\",\"externalId\":\"dave@example.com\"}", NULL);
+	cr_assert_eq(r.status, 409, "%s", dump(r.body));
+	json_decref(r.body);
+
+	/* And a PUT cannot take another user's externalId either. */
+	r = call(SCIM_POST, "/Users", NULL, "{\"userName\":\"frank@example.com\",\"externalId\":\"f\"}",
+		 NULL);
+	snprintf(path, sizeof(path), "/Users/%s", str(r.body, "id"));
+	json_decref(r.body);
+	snprintf(body, sizeof(body), "{\"userName\":\"frank@example.com\",\"externalId\":\"shared-ext\"}");
+	r = call(SCIM_PUT, path, NULL, body, NULL);
+	cr_assert_eq(r.status, 409, "%s", dump(r.body));
+	json_decref(r.body);
+	free(bob);
+}
