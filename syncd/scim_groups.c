@@ -274,6 +274,25 @@ change_clear(struct change *c)
 	c->touched = NULL;
 }
 
+/* 409 when another group than self_id holds externalId ext (the index holds one group per value). */
+static int
+check_external_id(struct ids_txn *t, const char *ext, const char *self_id, struct scim_err *e)
+{
+	_cleanup_(ids_group_freep) struct ids_group *other = NULL;
+	int r;
+
+	if (!ext)
+		return 0;
+	r = ids_group_find_by_external_id(t, ext, &other);
+	if (r == -ENOENT || (r == 0 && strcmp(other->id, self_id) == 0))
+		return 0;
+	if (r < 0)
+		return scim_fail_errno(e, r, NULL, "cannot read the groups");
+	return scim_fail(e, 409, SCIM_ERR_UNIQUENESS,
+			 "externalId \"%.200s\" already belongs to the group \"%.200s\" (id %s)", ext,
+			 other->display_name, other->id);
+}
+
 /* ---- requests ---- */
 
 static int
@@ -297,12 +316,15 @@ create_group(struct scim_service *svc, struct ids_txn *t, const struct scim_req 
 	json_object_del(res, "members");
 	g = (struct ids_group){id, (char *)ids_json_str(res, "displayName"),
 			       (char *)ids_json_str(res, "externalId"), rq->now, rq->now, 1, res};
-	r = ids_group_put(t, &g);
-	if (r == -EEXIST)
-		r = scim_fail(e, 409, SCIM_ERR_UNIQUENESS, "a group named \"%.200s\" already exists",
-			      g.display_name);
-	else if (r < 0)
-		r = scim_fail_errno(e, r, NULL, "cannot create the group");
+	r = check_external_id(t, g.external_id, id, e);
+	if (r == 0) {
+		r = ids_group_put(t, &g);
+		if (r == -EEXIST)
+			r = scim_fail(e, 409, SCIM_ERR_UNIQUENESS,
+				      "a group named \"%.200s\" already exists", g.display_name);
+		else if (r < 0)
+			r = scim_fail_errno(e, r, NULL, "cannot create the group");
+	}
 	if (r == 0 && members) {
 		json_t *m;
 		size_t i;
@@ -327,8 +349,13 @@ store_group(struct change *c, struct ids_group *g, json_t *res, struct scim_err 
 	const char *name = ids_json_str(res, "displayName"), *ext = ids_json_str(res, "externalId");
 	bool renamed = strcmp(name, g->display_name) != 0 ||
 		       (ext ? !g->external_id || strcmp(ext, g->external_id) != 0 : !!g->external_id);
-	_cleanup_free_ char *old_name = g->display_name, *old_ext = g->external_id;
+	_cleanup_free_ char *old_name = NULL, *old_ext = NULL;
 	int r;
+
+	if (check_external_id(c->t, ext, g->id, e) < 0)
+		return -1;
+	old_name = g->display_name;
+	old_ext = g->external_id;
 
 	g->display_name = strdup(name);
 	g->external_id = ext ? strdup(ext) : NULL;

@@ -539,3 +539,23 @@ Test(scim_service, duplicate_external_id_is_refused_not_given_the_same_uid)
 	json_decref(r.body);
 	free(bob);
 }
+
+Test(scim_service, group_names_and_external_ids_are_unique)
+{
+	struct reply r = call(SCIM_POST, "/Groups", NULL, "{\"displayName\":\"Eng\",\"externalId\":\"x1\"}", NULL);
+
+	cr_assert_eq(r.status, 201);
+	json_decref(r.body);
+	r = call(SCIM_POST, "/Groups", NULL, "{\"displayName\":\"ENG\"}", NULL);
+	cr_assert_eq(r.status, 409, "displayName is unique case-insensitively");
+	json_decref(r.body);
+	r = call(SCIM_POST, "/Groups", NULL, "{\"displayName\":\"Ops\",\"externalId\":\"x1\"}", NULL);
+	cr_assert_eq(r.status, 409, "%s", dump(r.body));
+	cr_assert_str_eq(r.scim_type, "uniqueness");
+	json_decref(r.body);
+	r = call(SCIM_GET, "/Groups", "filter=externalId eq \"x1\"", NULL, NULL);
+	cr_assert_eq(json_integer_value(json_object_get(r.body, "totalResults")), 1);
+	cr_assert_str_eq(str(json_array_get(json_object_get(r.body, "Resources"), 0), "displayName"),
+			 "Eng");
+	json_decref(r.body);
+}
