@@ -152,7 +152,9 @@ main(int argc, char **argv)
 		free(errors);
 		return 3;
 	}
-	ids_log_init("idsyncd", IDS_LOG_STDERR | IDS_LOG_SYSLOG, cfg->log_level);
+	/* Under systemd, standard error already goes to the journal: syslog alone, not twice. */
+	ids_log_init("idsyncd", getenv("JOURNAL_STREAM") ? IDS_LOG_SYSLOG : IDS_LOG_STDERR | IDS_LOG_SYSLOG,
+		     cfg->log_level);
 	signal(SIGPIPE, SIG_IGN);
 	r = ids_store_open(cfg->store_path, cfg->map_size_mb, 0, &store);
 	if (r < 0) {

@@ -23,18 +23,22 @@ struct publisher {
 	const struct ids_config *cfg;
 };
 
-static void
+/* 0, or -errno when the publication failed (logged; the caller retries). */
+static int
 publish(struct publisher *p)
 {
 	struct ids_snapshot_stats st;
 	int r = ids_snapshot_publish(p->store, p->cfg, false, &st);
 
-	if (r < 0)
-		ids_log_errno(r, "cannot publish the NSS snapshot %s (the previous one stays in place)",
+	if (r < 0) {
+		ids_log_errno(r, "cannot publish the NSS snapshot %s (the previous one stays in place; retrying)",
 			      p->cfg->snapshot_path);
-	else if (st.published)
+		return r;
+	}
+	if (st.published)
 		ids_log_debug("snapshot generation %llu published: %u users, %u groups",
 			      (unsigned long long)st.generation, st.users, st.groups);
+	return 0;
 }
 
 static void *
@@ -57,7 +61,14 @@ run(void *arg)
 		pthread_mutex_lock(&p->lock);
 		p->dirty = false;
 		pthread_mutex_unlock(&p->lock);
-		publish(p);
+		if (publish(p) < 0 && !p->stop) {
+			/* A full disk, say: try again in a second rather than at the next write. */
+			struct timespec pause = {1, 0};
+			nanosleep(&pause, NULL);
+			pthread_mutex_lock(&p->lock);
+			p->dirty = true;
+			continue;
+		}
 		pthread_mutex_lock(&p->lock);
 	}
 	pthread_mutex_unlock(&p->lock);

@@ -12,8 +12,6 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
-#include <sys/queue.h>
-#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
@@ -48,9 +46,15 @@ struct scim_http {
 	void *committed_data;
 
 	struct ids_txn *batch;
+	bool batch_changed; /* a child committed into it: worth an fsync */
 	struct pending *pending;
 	size_t n_pending, cap_pending;
 	struct event *commit_ev;
+
+	struct {
+		char name[65];
+		int64_t at;
+	} token_use[16]; /* when each token's use was last written to the store */
 
 	unsigned connections; /* TLS connections alive (counted by their SSL objects) */
 	bool paused;          /* listener off: at max_connections */
@@ -180,7 +184,7 @@ commit_batch(struct scim_http *h)
 
 	if (!h->batch)
 		return;
-	if (!n) {
+	if (!h->batch_changed) {
 		/* Only failed requests: nothing to make durable. */
 		ids_txn_abort(h->batch);
 		h->batch = NULL;
@@ -188,6 +192,7 @@ commit_batch(struct scim_http *h)
 	}
 	r = ids_txn_commit(h->batch);
 	h->batch = NULL;
+	h->batch_changed = false;
 	if (r < 0) {
 		ids_log_errno(r, "scim: a batch of %zu writes could not be committed", n);
 		scim_fail_errno(&e, r, NULL, "the change could not be stored durably");
@@ -214,13 +219,10 @@ on_commit(evutil_socket_t fd, short what, void *arg)
 	commit_batch(arg);
 }
 
-/* Runs a write request in the batch; 0 when it is pending, -1 with e when it failed alone. */
+/* A transaction nested in the current batch, which is opened when there is none. */
 static int
-run_write(struct scim_http *h, struct evhttp_request *req, const struct scim_req *rq, char **line,
-	  const struct timespec *start, struct scim_err *e)
+batch_child(struct scim_http *h, struct ids_txn **child, struct scim_err *e)
 {
-	struct ids_txn *child = NULL;
-	struct scim_resp rs = {0};
 	int r;
 
 	if (!h->batch) {
@@ -234,9 +236,55 @@ run_write(struct scim_http *h, struct evhttp_request *req, const struct scim_req
 		 */
 		event_active(h->commit_ev, 0, 0);
 	}
-	r = ids_txn_begin_nested(h->batch, &child);
-	if (r < 0)
-		return scim_fail_errno(e, r, NULL, "cannot begin a store transaction");
+	r = ids_txn_begin_nested(h->batch, child);
+	return r < 0 ? scim_fail_errno(e, r, NULL, "cannot begin a store transaction") : 0;
+}
+
+/*
+ * Writes the token's time of use (idsyncctl token list) at most once a
+ * minute per token, inside the batch: never a commit of its own.
+ */
+static void
+record_token_use(struct scim_http *h, const char *secret, const char *name, int64_t now)
+{
+	size_t slot = 0, n = sizeof(h->token_use) / sizeof(h->token_use[0]);
+	struct ids_txn *child = NULL;
+	struct scim_err e = {0};
+	char *again = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(h->token_use[i].name, name) == 0) {
+			slot = i;
+			break;
+		}
+		if (h->token_use[i].at < h->token_use[slot].at)
+			slot = i; /* the oldest entry makes room */
+	}
+	if (strcmp(h->token_use[slot].name, name) == 0 && now - h->token_use[slot].at < 60)
+		return;
+	if (batch_child(h, &child, &e) < 0)
+		return;
+	if (ids_token_verify(child, secret, now, &again) == 0 && ids_txn_commit(child) == 0) {
+		h->batch_changed = true;
+		snprintf(h->token_use[slot].name, sizeof(h->token_use[slot].name), "%s", name);
+		h->token_use[slot].at = now;
+	} else {
+		ids_txn_abort(child);
+	}
+	free(again);
+}
+
+/* Runs a write request in the batch; 0 when it is pending, -1 with e when it failed alone. */
+static int
+run_write(struct scim_http *h, struct evhttp_request *req, const struct scim_req *rq, char **line,
+	  const struct timespec *start, struct scim_err *e)
+{
+	struct ids_txn *child = NULL;
+	struct scim_resp rs = {0};
+	int r;
+
+	if (batch_child(h, &child, e) < 0)
+		return -1;
 	if (scim_dispatch(h->svc, child, rq, &rs, e) < 0) {
 		ids_txn_abort(child);
 		return -1;
@@ -246,6 +294,7 @@ run_write(struct scim_http *h, struct evhttp_request *req, const struct scim_req
 		scim_resp_clear(&rs);
 		return scim_fail_errno(e, r, NULL, "cannot apply the change");
 	}
+	h->batch_changed = true;
 	if (h->n_pending == h->cap_pending) {
 		size_t cap = h->cap_pending ? h->cap_pending * 2 : 16;
 		struct pending *grown = realloc(h->pending, cap * sizeof(*grown));
@@ -302,6 +351,7 @@ authenticate(struct scim_http *h, struct evhttp_request *req, int64_t now, char 
 	ids_txn_abort(t);
 	if (r < 0)
 		return scim_fail(e, 401, NULL, "the bearer token is not valid (revoked, or never made here)");
+	record_token_use(h, auth, *name, now);
 	return 0;
 }
 
@@ -328,36 +378,60 @@ free_params(struct scim_req *rq)
 	free(rq->params);
 }
 
+/* A decoded query component; NULL when it holds a NUL byte or memory ran out. */
+static char *
+decode_component(const char *s, size_t n)
+{
+	_cleanup_free_ char *raw = strndup(s, n);
+	size_t len = 0;
+	char *out;
+
+	if (!raw)
+		return NULL;
+	/* Form encoding, as Java's and .NET's URL encoders write it: '+' is a space. */
+	out = evhttp_uridecode(raw, 1, &len);
+	if (out && strlen(out) != len) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * The query string as key/value pairs. A key without "=" has an empty value:
+ * Entra's feature flags (?aadOptscim062020) come that way.
+ */
 static int
 parse_params(const char *query, struct scim_req *rq, struct scim_err *e)
 {
-	struct evkeyvalq q;
-	struct evkeyval *kv;
-	size_t n = 0;
+	size_t n = 1;
 
-	TAILQ_INIT(&q);
-	if (!query)
+	if (!query || !*query)
 		return 0;
-	if (evhttp_parse_query_str(query, &q) < 0) {
-		evhttp_clear_headers(&q);
-		return scim_fail(e, 400, SCIM_ERR_INVALID_SYNTAX, "the query string cannot be decoded");
-	}
-	TAILQ_FOREACH(kv, &q, next)
-		n++;
-	rq->params = calloc(n ? n : 1, sizeof(*rq->params));
-	if (!rq->params) {
-		evhttp_clear_headers(&q);
+	for (const char *p = query; *p; p++)
+		n += *p == '&';
+	if (n > 64)
+		return scim_fail(e, 400, SCIM_ERR_INVALID_SYNTAX, "more than 64 query parameters");
+	rq->params = calloc(n, sizeof(*rq->params));
+	if (!rq->params)
 		return scim_fail(e, 500, NULL, "out of memory");
+	for (const char *p = query; *p;) {
+		size_t len = strcspn(p, "&");
+		const char *eq = memchr(p, '=', len);
+		struct scim_param *kv = &rq->params[rq->n_params];
+
+		if (len) {
+			kv->key = decode_component(p, eq ? (size_t)(eq - p) : len);
+			kv->value = eq ? decode_component(eq + 1, len - (size_t)(eq - p) - 1) : strdup("");
+			rq->n_params++;
+			if (!kv->key || !kv->value)
+				return scim_fail(e, 400, SCIM_ERR_INVALID_SYNTAX,
+						 "query parameter %zu cannot be decoded", rq->n_params);
+		}
+		p += len;
+		if (*p == '&')
+			p++;
 	}
-	TAILQ_FOREACH(kv, &q, next) {
-		rq->params[rq->n_params].key = strdup(kv->key);
-		rq->params[rq->n_params].value = strdup(kv->value);
-		rq->n_params++;
-	}
-	evhttp_clear_headers(&q);
-	for (size_t i = 0; i < rq->n_params; i++)
-		if (!rq->params[i].key || !rq->params[i].value)
-			return scim_fail(e, 500, NULL, "out of memory");
 	return 0;
 }
 
@@ -472,14 +546,29 @@ on_redirect(struct evhttp_request *req, void *arg)
 {
 	struct scim_http *h = arg;
 	const char *uri = evhttp_request_get_uri(req);
+	const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	char *loc = NULL;
-	/* h->url is "https://host:port/scim/v2": keep scheme, host and port. */
-	const char *path_at = strstr(h->url + 8, "/");
-	int hostlen = path_at ? (int)(path_at - h->url) : (int)strlen(h->url);
+	int r;
 
-	if (!uri || uri[0] != '/' || asprintf(&loc, "%.*s%s", hostlen, h->url, uri) < 0) {
+	if (!uri || uri[0] != '/') {
 		evhttp_send_error(req, 400, "Bad Request");
+		return;
+	}
+	/* The host the client asked for (without its port), else the listen address. */
+	if (host_ok(host) && host[0] != '[') {
+		size_t hl = strcspn(host, ":");
+		r = asprintf(&loc, "https://%.*s:%u%s", (int)hl, host, h->svc->cfg->scim_port, uri);
+	} else if (host_ok(host)) {
+		size_t hl = strcspn(host, "]") + 1;
+		r = asprintf(&loc, "https://%.*s:%u%s", (int)hl, host, h->svc->cfg->scim_port, uri);
+	} else {
+		const char *path_at = strstr(h->url + 8, "/");
+		r = asprintf(&loc, "%.*s%s", path_at ? (int)(path_at - h->url) : (int)strlen(h->url),
+			     h->url, uri);
+	}
+	if (r < 0) {
+		evhttp_send_error(req, 500, "Internal Server Error");
 		return;
 	}
 	evhttp_add_header(out, "Location", loc);
