@@ -399,7 +399,9 @@ tab_put(struct tab_build *t, MDB_txn *txn, MDB_dbi dbi, const char *key)
 	size_t n_slots = 8, size;
 	uint32_t mask, max_probe = 1;
 
-	while (n_slots < 2 * t->n)
+	/* At most 80% full: the slots stay small enough to stay cached, and linear probing
+	 * keeps a key's probes within one or two cache lines. */
+	while (n_slots * 4 < t->n * 5)
 		n_slots *= 2;
 	size = sizeof(h) + 2 * n_slots * sizeof(struct ids_snap_slot) + t->len;
 	if (size > UINT32_MAX)

@@ -109,7 +109,7 @@ struct ids_snap_tab {
 	uint32_t magic;     /* IDS_SNAP_TAB_PASSWD or IDS_SNAP_TAB_GROUP */
 	uint32_t seed;      /* of the hashes, chosen per publication */
 	uint32_t n_records;
-	uint32_t n_slots;   /* a power of two, at least twice n_records */
+	uint32_t n_slots;   /* a power of two, more than n_records */
 	uint32_t max_probe; /* 1..n_slots */
 	uint32_t slots_off; /* from the start of the table: 2 * n_slots slots */
 	uint32_t recs_off;  /* from the start of the table */
