@@ -9,7 +9,7 @@ pkgs="meson ninja-build gcc clang lld pkg-config libclang-rt-14-dev
  libssl-dev libpam0g-dev libevent-dev libinih-dev libcriterion-dev
  cppcheck util-linux curl openssl xmlsec1 pamtester"
 if [ "${1:-}" = "--bench" ]; then
-	pkgs="$pkgs libnss-cache"
+	pkgs="$pkgs libnss-cache wrk"
 fi
 
 missing=""
