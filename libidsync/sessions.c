@@ -135,6 +135,11 @@ end_now(void *data)
 		/* Double fork: the caller (a daemon, a CLI) neither waits nor gets a zombie. */
 		if (fork() == 0) {
 			(void)setsid();
+			/*
+			 * Keep nothing of the caller's: a daemon's listening socket or
+			 * store must not outlive it in a helper that waits for seconds.
+			 */
+			(void)close_range(3, ~0U, 0);
 			terminate(uid);
 		}
 		_exit(0);
