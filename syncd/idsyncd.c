@@ -75,13 +75,10 @@ static void
 on_sigterm(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
-	struct timeval grace = {0, 300000};
 
 	ids_log_info("stopping: answering the requests in flight");
 	notify_systemd("STOPPING=1");
-	scim_http_shutdown(d->http);
-	/* Replies already queued are written during the grace period. */
-	event_base_loopexit(d->base, &grace);
+	scim_http_shutdown(d->http); /* ends the loop once they are answered */
 }
 
 static void

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * idsyncd's HTTPS front end (see scim_http.h). Reads are answered at once
- * from a read transaction. Writes run each in a transaction nested in the
- * current batch: a failing request is undone alone and answered at once;
- * the others are answered after the batch commits with one fsync, so every
- * 2xx is durable. Never parses HTTP itself (evhttp does) and never holds a
- * batch open across an event-loop turn.
+ * from a read transaction. Writes go to the store writer thread
+ * (scim_writer.c), which answers them only after their batch is durable.
+ * Never parses HTTP itself (evhttp does) and never waits for the disk.
  */
 #include <errno.h>
 #include <event2/buffer.h>
@@ -28,14 +26,7 @@
 #include "libidsync/tokens.h"
 #include "syncd/scim_http.h"
 #include "syncd/scim_tls.h"
-
-/* A write request answered when its batch commits. */
-struct pending {
-	struct evhttp_request *req;
-	struct scim_resp rs;
-	char *line; /* the audit line's request part */
-	struct timespec start;
-};
+#include "syncd/scim_writer.h"
 
 struct scim_http {
 	struct event_base *base;
@@ -47,11 +38,9 @@ struct scim_http {
 	scim_committed_fn committed;
 	void *committed_data;
 
-	struct ids_txn *batch;
-	bool batch_changed; /* a child committed into it: worth an fsync */
-	struct pending *pending;
-	size_t n_pending, cap_pending;
-	struct event *commit_ev;
+	struct scim_writer *writer;
+	struct event *done_ev;  /* the writer's eventfd */
+	struct event *drain_ev; /* stopping: waits for the writer to finish */
 
 	struct {
 		char name[65];
@@ -176,84 +165,40 @@ send_err(struct evhttp_request *req, const struct scim_err *e, const char *line,
 	scim_resp_clear(&rs);
 }
 
-/* ---- batches ---- */
+/* ---- writes ---- */
 
+/* Answers the jobs the writer has finished. */
 static void
-commit_batch(struct scim_http *h)
+on_done(evutil_socket_t fd, short what, void *arg)
 {
-	struct scim_err e = {0};
-	size_t n = h->n_pending;
-	int r;
+	struct scim_http *h = arg;
+	struct scim_job *list = scim_writer_take_done(h->writer);
+	bool changed = false;
 
-	if (!h->batch)
-		return;
-	if (!h->batch_changed) {
-		/* Only failed requests: nothing to make durable. */
-		ids_txn_abort(h->batch);
-		h->batch = NULL;
-		return;
+	while (list) {
+		struct scim_job *next = list->next;
+		changed |= list->changed;
+		if (list->req) {
+			if (list->failed)
+				send_err(list->req, &list->e, list->line, &list->start);
+			else
+				send_resp(list->req, &list->rs, list->line, &list->start);
+		}
+		scim_job_free(list);
+		list = next;
 	}
-	r = ids_txn_commit(h->batch);
-	h->batch = NULL;
-	h->batch_changed = false;
-	if (r < 0) {
-		ids_log_errno(r, "scim: a batch of %zu writes could not be committed", n);
-		scim_fail_errno(&e, r, NULL, "the change could not be stored durably");
-		if (e.status < 500)
-			e.status = 503;
-	}
-	h->n_pending = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct pending *p = &h->pending[i];
-		if (r < 0)
-			send_err(p->req, &e, p->line, &p->start);
-		else
-			send_resp(p->req, &p->rs, p->line, &p->start);
-		scim_resp_clear(&p->rs);
-		free(p->line);
-	}
-	if (r == 0 && n && h->committed)
+	if (changed && h->committed)
 		h->committed(h->committed_data);
 }
 
-static void
-on_commit(evutil_socket_t fd, short what, void *arg)
-{
-	commit_batch(arg);
-}
-
-/* A transaction nested in the current batch, which is opened when there is none. */
-static int
-batch_child(struct scim_http *h, struct ids_txn **child, struct scim_err *e)
-{
-	int r;
-
-	if (!h->batch) {
-		scim_service_refresh(h->svc);
-		r = ids_txn_begin(h->svc->store, true, &h->batch);
-		if (r < 0)
-			return scim_fail_errno(e, r, NULL, "cannot begin a store transaction");
-		/*
-		 * The batch ends in this turn of the event loop whatever its requests
-		 * do: it holds the store's write lock, which other programs wait for.
-		 */
-		event_active(h->commit_ev, 0, 0);
-	}
-	r = ids_txn_begin_nested(h->batch, child);
-	return r < 0 ? scim_fail_errno(e, r, NULL, "cannot begin a store transaction") : 0;
-}
-
 /*
- * Writes the token's time of use (idsyncctl token list) at most once a
- * minute per token, inside the batch: never a commit of its own.
+ * Whether the token's time of use (idsyncctl token list) is due to be
+ * written: at most once a minute per token, inside a write batch.
  */
-static void
-record_token_use(struct scim_http *h, const char *secret, const char *name, int64_t now)
+static bool
+token_use_due(struct scim_http *h, const char *name, int64_t now)
 {
 	size_t slot = 0, n = sizeof(h->token_use) / sizeof(h->token_use[0]);
-	struct ids_txn *child = NULL;
-	struct scim_err e = {0};
-	char *again = NULL;
 
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(h->token_use[i].name, name) == 0) {
@@ -264,57 +209,10 @@ record_token_use(struct scim_http *h, const char *secret, const char *name, int6
 			slot = i; /* the oldest entry makes room */
 	}
 	if (strcmp(h->token_use[slot].name, name) == 0 && now - h->token_use[slot].at < 60)
-		return;
-	if (batch_child(h, &child, &e) < 0)
-		return;
-	if (ids_token_verify(child, secret, now, &again) == 0 && ids_txn_commit(child) == 0) {
-		h->batch_changed = true;
-		snprintf(h->token_use[slot].name, sizeof(h->token_use[slot].name), "%s", name);
-		h->token_use[slot].at = now;
-	} else {
-		ids_txn_abort(child);
-	}
-	free(again);
-}
-
-/* Runs a write request in the batch; 0 when it is pending, -1 with e when it failed alone. */
-static int
-run_write(struct scim_http *h, struct evhttp_request *req, const struct scim_req *rq, char **line,
-	  const struct timespec *start, struct scim_err *e)
-{
-	struct ids_txn *child = NULL;
-	struct scim_resp rs = {0};
-	int r;
-
-	if (batch_child(h, &child, e) < 0)
-		return -1;
-	if (scim_dispatch(h->svc, child, rq, &rs, e) < 0) {
-		ids_txn_abort(child);
-		return -1;
-	}
-	r = ids_txn_commit(child);
-	if (r < 0) {
-		scim_resp_clear(&rs);
-		return scim_fail_errno(e, r, NULL, "cannot apply the change");
-	}
-	h->batch_changed = true;
-	if (h->n_pending == h->cap_pending) {
-		size_t cap = h->cap_pending ? h->cap_pending * 2 : 16;
-		struct pending *grown = realloc(h->pending, cap * sizeof(*grown));
-		if (!grown) {
-			/* Answer only after the commit, whatever happens: commit now. */
-			commit_batch(h);
-			send_resp(req, &rs, *line, start);
-			scim_resp_clear(&rs);
-			return 0;
-		}
-		h->pending = grown;
-		h->cap_pending = cap;
-	}
-	h->pending[h->n_pending++] = (struct pending){req, rs, TAKE_PTR(*line), *start};
-	if (h->n_pending >= h->svc->cfg->scim_batch_max)
-		commit_batch(h);
-	return 0;
+		return false;
+	snprintf(h->token_use[slot].name, sizeof(h->token_use[slot].name), "%s", name);
+	h->token_use[slot].at = now;
+	return true;
 }
 
 /* ---- requests ---- */
@@ -335,7 +233,7 @@ method_of(struct evhttp_request *req, const char **name)
 /* The token's name, or -1 with 401 in e. */
 static int
 authenticate(struct scim_http *h, struct evhttp_request *req, int64_t now, char **name,
-	     struct scim_err *e)
+	     const char **secret, struct scim_err *e)
 {
 	const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req),
 					      "Authorization");
@@ -354,7 +252,7 @@ authenticate(struct scim_http *h, struct evhttp_request *req, int64_t now, char 
 	ids_txn_abort(t);
 	if (r < 0)
 		return scim_fail(e, 401, NULL, "the bearer token is not valid (revoked, or never made here)");
-	record_token_use(h, auth, *name, now);
+	*secret = auth;
 	return 0;
 }
 
@@ -488,6 +386,47 @@ no_delay(struct evhttp_request *req)
 		SSL_set_ex_data(ssl, ex_nodelay, (void *)1);
 }
 
+/*
+ * Hands a write request (rq, when not NULL) and, when secret is set, a token
+ * use to record, to the writer. The strings named by the pointers are taken
+ * over; rq's params and body too. 0, or -1 with e when it could not be queued.
+ */
+static int
+submit(struct scim_http *h, struct evhttp_request *req, struct scim_req *rq, const char *secret,
+       char **path, char **base, char **actor, char **line, const struct timespec *start,
+       struct scim_err *e)
+{
+	struct scim_job *j = calloc(1, sizeof(*j));
+
+	if (!j || (secret && !(j->token_secret = strdup(secret))))
+		goto oom;
+	j->rq.now = time(NULL);
+	j->start = *start;
+	if (rq) {
+		j->rq = *rq;
+		j->rq.if_match = rq->if_match ? strdup(rq->if_match) : NULL;
+		if (rq->if_match && !j->rq.if_match) {
+			j->rq = (struct scim_req){0};
+			goto oom;
+		}
+		j->has_request = true;
+		j->req = req;
+		j->rq.path = TAKE_PTR(*path);
+		j->rq.base_url = TAKE_PTR(*base);
+		j->rq.actor = TAKE_PTR(*actor);
+		j->line = TAKE_PTR(*line);
+		/* The params and body are the job's now. */
+		rq->params = NULL;
+		rq->n_params = 0;
+		rq->body = NULL;
+	}
+	scim_writer_submit(h->writer, j);
+	return 0;
+oom:
+	scim_job_free(j);
+	return scim_fail(e, 500, NULL, "out of memory");
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -500,6 +439,8 @@ on_request(struct evhttp_request *req, void *arg)
 	const char *raw = uri ? evhttp_uri_get_path(uri) : NULL, *mname;
 	const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
 	_cleanup_free_ char *path = NULL, *token = NULL, *actor = NULL, *base = NULL, *line = NULL;
+	const char *secret = NULL;
+	bool record_use = false;
 	size_t plen = 0;
 	int r = 0;
 
@@ -520,8 +461,9 @@ on_request(struct evhttp_request *req, void *arg)
 			r = scim_fail(&e, 400, SCIM_ERR_INVALID_SYNTAX, "the path cannot be decoded");
 	}
 	if (r == 0)
-		r = authenticate(h, req, rq.now, &token, &e);
+		r = authenticate(h, req, rq.now, &token, &secret, &e);
 	if (r == 0) {
+		record_use = token_use_due(h, token, rq.now);
 		free(line);
 		if (asprintf(&line, "token=%s method=%s path=%.200s", token, mname, raw) < 0)
 			line = NULL;
@@ -538,15 +480,20 @@ on_request(struct evhttp_request *req, void *arg)
 				  : !(base = strdup(h->url)))
 			r = scim_fail(&e, 500, NULL, "out of memory");
 	}
+	if (r == 0 && !*path) {
+		free(path);
+		path = strdup("/");
+	}
 	if (r == 0) {
-		rq.path = *path ? path : "/";
+		rq.path = path;
 		rq.if_match = evhttp_find_header(evhttp_request_get_input_headers(req), "If-Match");
 		rq.base_url = base;
 		rq.actor = actor;
 		if (!line)
 			line = strdup("token=?");
 		if (scim_req_is_write(&rq)) {
-			r = run_write(h, req, &rq, &line, &start, &e);
+			r = submit(h, req, &rq, record_use ? secret : NULL, &path, &base, &actor, &line,
+				   &start, &e);
 		} else {
 			struct ids_txn *t = NULL;
 			r = ids_txn_begin(h->svc->store, false, &t);
@@ -557,6 +504,8 @@ on_request(struct evhttp_request *req, void *arg)
 			ids_txn_abort(t);
 			if (r == 0)
 				send_resp(req, &rs, line ? line : "", &start);
+			if (record_use)
+				(void)submit(h, NULL, NULL, secret, NULL, NULL, NULL, NULL, &start, &e);
 		}
 	}
 	if (r < 0)
@@ -640,8 +589,12 @@ scim_http_new(struct event_base *base, struct scim_service *svc, scim_committed_
 		 cfg->scim_listen, cfg->scim_port, SCIM_BASE_PATH);
 	h->ctx = scim_tls_context(cfg->scim_tls_cert, cfg->scim_tls_key);
 	h->http = evhttp_new(base);
-	h->commit_ev = event_new(base, -1, 0, on_commit, h);
-	if (!h->ctx || !h->http || !h->commit_ev) {
+	if (scim_writer_start(svc, &h->writer) < 0) {
+		scim_http_free(h);
+		return -ENOMEM;
+	}
+	h->done_ev = event_new(base, scim_writer_fd(h->writer), EV_READ | EV_PERSIST, on_done, h);
+	if (!h->ctx || !h->http || !h->done_ev || event_add(h->done_ev, NULL) < 0) {
 		scim_http_free(h);
 		return -EINVAL;
 	}
@@ -689,13 +642,32 @@ scim_http_reload_tls(struct scim_http *h)
 	return 0;
 }
 
+static void
+on_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct scim_http *h = arg;
+	struct timeval flush = {0, 200000};
+
+	if (!scim_writer_idle(h->writer))
+		return;
+	event_del(h->drain_ev);
+	/* Every answer is queued on its connection: a moment to write them out. */
+	event_base_loopexit(h->base, &flush);
+}
+
 void
 scim_http_shutdown(struct scim_http *h)
 {
+	struct timeval tick = {0, 20000};
+
+	if (h->stopping)
+		return; /* a second signal: already draining */
 	h->stopping = true;
 	if (h->listener)
 		evconnlistener_disable(h->listener);
-	commit_batch(h);
+	h->drain_ev = event_new(h->base, -1, EV_PERSIST, on_drain, h);
+	if (!h->drain_ev || event_add(h->drain_ev, &tick) < 0)
+		event_base_loopexit(h->base, NULL);
 }
 
 struct scim_http *
@@ -703,16 +675,19 @@ scim_http_free(struct scim_http *h)
 {
 	if (!h)
 		return NULL;
-	commit_batch(h);
 	h->stopping = true;
+	/* The writer first: it finishes its batch; answers that cannot be sent any more are dropped. */
+	scim_writer_stop(h->writer);
 	if (h->http)
 		evhttp_free(h->http);
 	if (h->redirect)
 		evhttp_free(h->redirect);
-	if (h->commit_ev)
-		event_free(h->commit_ev);
+	if (h->done_ev)
+		event_free(h->done_ev);
+	if (h->drain_ev)
+		event_free(h->drain_ev);
+	scim_writer_free(h->writer);
 	SSL_CTX_free(h->ctx);
-	free(h->pending);
 	free(h);
 	return NULL;
 }

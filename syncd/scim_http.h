@@ -2,8 +2,8 @@
 /*
  * idsyncd's HTTPS front end: TLS (OpenSSL through libevent), limits,
  * bearer-token authentication, request parsing into struct scim_req, write
- * batching (many requests, one durable commit, each answered only after it)
- * and response rendering in the SCIM error and resource formats.
+ * handing writes to the store writer (scim_writer.h) and answering them
+ * once durable, and response rendering in the SCIM error and resource formats.
  */
 #ifndef IDS_SCIM_HTTP_H
 #define IDS_SCIM_HTTP_H
@@ -26,7 +26,10 @@ int scim_http_new(struct event_base *base, struct scim_service *svc, scim_commit
 		  void *data, struct scim_http **out);
 /* Re-reads the certificate and key; on failure keeps serving the old ones. 0 or -errno. */
 int scim_http_reload_tls(struct scim_http *h);
-/* Stops accepting, commits what is pending and answers it. */
+/*
+ * Stops accepting, lets the writer finish what is queued, answers it, then
+ * ends the event loop.
+ */
 void scim_http_shutdown(struct scim_http *h);
 struct scim_http *scim_http_free(struct scim_http *h);
 /* "https://ADDR:PORT/scim/v2" as listened on. */

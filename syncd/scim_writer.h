@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * idsyncd's store writer: one thread that runs every write request, in
+ * batches. Each batch is one write transaction; each request in it runs in
+ * a nested transaction (a failing one is undone alone); the batch commits
+ * with one fsync, and only then are its answers handed back. While a batch
+ * is being made durable, the event loop goes on reading the next one, so the
+ * fsync costs throughput nothing. LMDB's writer lock belongs to the thread
+ * that took it: this thread begins and ends every write transaction.
+ */
+#ifndef IDS_SCIM_WRITER_H
+#define IDS_SCIM_WRITER_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "syncd/scim_service.h"
+
+struct evhttp_request;
+
+/* A write request and, once done, its answer. */
+struct scim_job {
+	struct scim_job *next;
+	struct scim_req rq; /* its strings, params and body belong to the job */
+	bool has_request;   /* false: only a token use to record */
+	char *token_secret; /* when set, the token's use is recorded in the batch */
+
+	/* Filled by the writer: */
+	bool failed; /* e holds the answer, else rs */
+	bool changed; /* the store changed durably */
+	struct scim_resp rs;
+	struct scim_err e;
+
+	/* The event loop's, never touched by the writer: */
+	struct evhttp_request *req;
+	char *line;
+	struct timespec start;
+};
+
+struct scim_job *scim_job_free(struct scim_job *j);
+
+struct scim_writer;
+
+/*
+ * Starts the thread. Done jobs are queued for scim_writer_take_done(), and
+ * the loop is woken through the file descriptor scim_writer_fd() (readable
+ * when jobs are done). Returns 0 or -errno.
+ */
+int scim_writer_start(struct scim_service *svc, struct scim_writer **out);
+int scim_writer_fd(const struct scim_writer *w);
+/* Queues a job (taken over). */
+void scim_writer_submit(struct scim_writer *w, struct scim_job *j);
+/* The jobs done so far, in order (a list through ->next), and clears the wake-up. */
+struct scim_job *scim_writer_take_done(struct scim_writer *w);
+/* Whether nothing is queued, running or waiting to be taken. */
+bool scim_writer_idle(struct scim_writer *w);
+/* Finishes what is queued, stops the thread; the done jobs stay to be taken. */
+void scim_writer_stop(struct scim_writer *w);
+struct scim_writer *scim_writer_free(struct scim_writer *w);
+
+#endif
