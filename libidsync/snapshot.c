@@ -743,8 +743,9 @@ fsync_dir_of(const char *path)
 	return 0;
 }
 
-int
-ids_snapshot_generation(const char *path, uint64_t *out)
+/* Reads the generation and format of the snapshot at path: 0, -ENOENT or -EBADMSG. */
+static int
+read_meta(const char *path, uint64_t *generation, uint32_t *format)
 {
 	MDB_env *env = NULL;
 	MDB_txn *txn = NULL;
@@ -766,12 +767,24 @@ ids_snapshot_generation(const char *path, uint64_t *out)
 		r = -EBADMSG;
 		goto out;
 	}
-	memcpy(out, v.mv_data, sizeof(uint64_t));
+	memcpy(generation, v.mv_data, sizeof(uint64_t));
+	k = (MDB_val){6, "format"};
+	*format = 0;
+	if (mdb_get(txn, meta, &k, &v) == 0 && v.mv_size == sizeof(uint32_t))
+		memcpy(format, v.mv_data, sizeof(uint32_t));
 out:
 	if (txn)
 		mdb_txn_abort(txn);
 	mdb_env_close(env);
 	return r == -EINVAL || r == -EIO ? -EBADMSG : r;
+}
+
+int
+ids_snapshot_generation(const char *path, uint64_t *out)
+{
+	uint32_t format;
+
+	return read_meta(path, out, &format);
 }
 
 int
@@ -782,6 +795,7 @@ ids_snapshot_publish(struct ids_store *s, const struct ids_config *cfg, bool for
 	_cleanup_close_ int lock_fd = -1;
 	struct build b = {.cfg = cfg};
 	uint64_t generation = 0, current = 0;
+	uint32_t format = 0;
 	int r;
 
 	if (asprintf(&lock_path, "%s.lock", cfg->snapshot_path) < 0 ||
@@ -799,8 +813,10 @@ ids_snapshot_publish(struct ids_store *s, const struct ids_config *cfg, bool for
 	r = ids_txn_generation(b.t, &generation);
 	if (r < 0)
 		goto out;
-	if (!force && ids_snapshot_generation(cfg->snapshot_path, &current) == 0 &&
-	    current >= generation) {
+	/* Up to date only if also of this format: after an upgrade the first publication
+	 * (idsyncd's at start) replaces a snapshot the module would refuse. */
+	if (!force && read_meta(cfg->snapshot_path, &current, &format) == 0 &&
+	    format == IDS_SNAP_FORMAT && current >= generation) {
 		if (stats)
 			*stats = (struct ids_snapshot_stats){.generation = current};
 		goto out;

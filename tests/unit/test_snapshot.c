@@ -461,3 +461,40 @@ Test(snapshot, racing_publishers_never_go_back, .timeout = 240)
 	cr_assert_eq(gen, 400);
 	cr_assert_eq(check_once(&rd), 400, "the last publication is not the newest state");
 }
+
+/* After an upgrade the snapshot in place may be of an older format: a publication replaces it
+ * even when its generation is current (the module would refuse it until then). */
+Test(snapshot, older_format_is_republished)
+{
+	struct ids_snapshot_stats st;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta;
+	uint32_t old = 1, format = 0;
+	MDB_val k = {6, "format"}, v = {4, &old};
+
+	cr_assert_eq(fixture_provision(&f, "ann@example.com", NULL, NULL), 0);
+	cr_assert_eq(ids_snapshot_publish(f.store, f.cfg, false, &st), 0);
+	cr_assert_eq(ids_snapshot_publish(f.store, f.cfg, false, &st), 0);
+	cr_assert_not(st.published, "an up-to-date snapshot is left alone");
+	cr_assert_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 8);
+	cr_assert_eq(mdb_env_open(env, f.cfg->snapshot_path, MDB_NOSUBDIR | MDB_NOLOCK, 0644), 0);
+	cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	cr_assert_eq(mdb_dbi_open(txn, IDS_SNAP_DB_META, 0, &meta), 0);
+	cr_assert_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+	cr_assert_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	cr_assert_eq(ids_snapshot_publish(f.store, f.cfg, false, &st), 0);
+	cr_assert(st.published, "a snapshot of format 1 was kept");
+	cr_assert_eq(mdb_env_create(&env), 0);
+	mdb_env_set_maxdbs(env, 8);
+	cr_assert_eq(mdb_env_open(env, f.cfg->snapshot_path, MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0), 0);
+	cr_assert_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	cr_assert_eq(mdb_dbi_open(txn, IDS_SNAP_DB_META, 0, &meta), 0);
+	cr_assert_eq(mdb_get(txn, meta, &k, &v), 0);
+	memcpy(&format, v.mv_data, 4);
+	cr_assert_eq(format, IDS_SNAP_FORMAT);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+}
