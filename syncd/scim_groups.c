@@ -26,12 +26,6 @@
 
 static const struct scim_rtype *const rt = &scim_rtype_group;
 
-static int
-oom(struct scim_err *e)
-{
-	return scim_fail(e, 500, NULL, "out of memory");
-}
-
 /* ---- serving ---- */
 
 struct members_ctx {
@@ -45,7 +39,7 @@ member_cb(const char *id, size_t len, void *data)
 {
 	struct members_ctx *mc = data;
 	_cleanup_(ids_user_freep) struct ids_user *u = NULL;
-	_cleanup_free_ char *uid = strndup(id, len), *ref = NULL;
+	_cleanup_free_ char *uid = strndup(id, len);
 	int r;
 
 	if (!uid)
@@ -55,38 +49,22 @@ member_cb(const char *id, size_t len, void *data)
 		return 0;
 	if (r < 0)
 		return r;
-	if (asprintf(&ref, "%s/Users/%s", mc->base_url, uid) < 0)
-		return -ENOMEM;
-	return json_array_append_new(mc->arr, json_pack("{s:s, s:s, s:s, s:s}", "value", uid,
-							"$ref", ref, "display", u->user_name,
-							"type", "User"));
+	return json_array_append_new(mc->arr, scim_reference(mc->base_url, "/Users", uid,
+							     u->user_name, "User"));
 }
 
 static json_t *
 group_resource(struct ids_txn *t, const struct ids_group *g, const char *base_url, bool members)
 {
 	json_t *o = g->scim ? json_deep_copy(g->scim) : json_object();
-	char created[32], modified[32];
-	_cleanup_free_ char *loc = NULL, *etag = scim_etag(g->version);
 
-	if (!o || !etag || asprintf(&loc, "%s/Groups/%s", base_url, g->id) < 0) {
+	if (!o || scim_set_common(o, SCIM_URN_GROUP, "Group", "/Groups", base_url, g->id,
+				  g->external_id, g->created, g->modified, g->version) < 0 ||
+	    json_object_set_new(o, "displayName", json_string(g->display_name)) < 0) {
 		json_decref(o);
 		return NULL;
 	}
-	scim_format_time(g->created, created);
-	scim_format_time(g->modified, modified);
-	if (!json_is_array(json_object_get(o, "schemas")))
-		json_object_set_new(o, "schemas", json_pack("[s]", SCIM_URN_GROUP));
-	json_object_set_new(o, "id", json_string(g->id));
-	json_object_set_new(o, "displayName", json_string(g->display_name));
-	if (g->external_id)
-		json_object_set_new(o, "externalId", json_string(g->external_id));
-	else
-		json_object_del(o, "externalId");
 	json_object_del(o, "members");
-	json_object_set_new(o, "meta", json_pack("{s:s, s:s, s:s, s:s, s:s}", "resourceType", "Group",
-						 "created", created, "lastModified", modified,
-						 "location", loc, "version", etag));
 	if (members) {
 		struct members_ctx mc = {t, json_array(), base_url};
 		if (!mc.arr || ids_member_foreach_of_group(t, g->id, member_cb, &mc) < 0) {
@@ -103,16 +81,8 @@ static int
 respond_group(struct ids_txn *t, const struct scim_req *rq, const struct ids_group *g, int status,
 	      bool members, struct scim_resp *rs, struct scim_err *e)
 {
-	json_t *o = group_resource(t, g, rq->base_url, members);
-
-	if (!o)
-		return oom(e);
-	rs->status = status;
-	rs->body = o;
-	rs->etag = scim_etag(g->version);
-	if (status == 201 && asprintf(&rs->location, "%s/Groups/%s", rq->base_url, g->id) < 0)
-		rs->location = NULL;
-	return 0;
+	return scim_respond(rs, status, group_resource(t, g, rq->base_url, members), rq->base_url,
+			    "/Groups", g->id, g->version, e);
 }
 
 static int
@@ -223,7 +193,7 @@ member_remove_where(void *data, const struct scim_filter *f, struct scim_err *e)
 	}
 	ids_strv_free(ids);
 	if (r == -ENOMEM)
-		return oom(e);
+		return scim_oom(e);
 	return r < 0 ? (e->status ? -1 : scim_fail_errno(e, r, NULL, "cannot read members")) : 0;
 }
 
@@ -360,7 +330,7 @@ store_group(struct change *c, struct ids_group *g, json_t *res, struct scim_err 
 	g->display_name = strdup(name);
 	g->external_id = ext ? strdup(ext) : NULL;
 	if (!g->display_name || (ext && !g->external_id))
-		return oom(e);
+		return scim_oom(e);
 	json_decref(g->scim);
 	g->scim = json_incref(res);
 	g->modified = c->rq->now;
@@ -436,7 +406,7 @@ patch_group(struct scim_service *svc, struct ids_txn *t, const struct scim_req *
 		return -1;
 	cur = group_resource(t, g, rq->base_url, false);
 	if (!cur)
-		return oom(e);
+		return scim_oom(e);
 	json_object_del(cur, "id");
 	json_object_del(cur, "meta");
 	r = scim_patch_apply(cur, rq->body, rt, &svc->limits, &hooks, e);
@@ -604,7 +574,7 @@ scim_groups_handle(struct scim_service *svc, struct ids_txn *t, const struct sci
 		json_decref(o);
 		scim_projection_free(p);
 		if (!rs->body)
-			return oom(e);
+			return scim_oom(e);
 		rs->status = 200;
 		rs->etag = scim_etag(g->version);
 		return 0;

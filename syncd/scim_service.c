@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "libidsync/cleanup.h"
 #include "libidsync/log.h"
 
 #include "syncd/scim_service.h"
@@ -223,4 +224,62 @@ scim_check_if_match(const struct scim_req *rq, uint64_t version, struct scim_err
 	return scim_fail(e, 412, NULL,
 			 "If-Match does not name the current version W/\"%" PRIu64 "\": the resource changed since it was read",
 			 version);
+}
+
+int
+scim_oom(struct scim_err *e)
+{
+	return scim_fail(e, 500, NULL, "out of memory");
+}
+
+int
+scim_set_common(json_t *o, const char *schema_urn, const char *resource_type,
+		const char *endpoint, const char *base_url, const char *id, const char *external_id,
+		int64_t created, int64_t modified, uint64_t version)
+{
+	char c[32], m[32];
+	_cleanup_free_ char *loc = NULL, *etag = scim_etag(version);
+	int r = 0;
+
+	if (!etag || asprintf(&loc, "%s%s/%s", base_url, endpoint, id) < 0)
+		return -ENOMEM;
+	scim_format_time(created, c);
+	scim_format_time(modified, m);
+	if (!json_is_array(json_object_get(o, "schemas")))
+		r |= json_object_set_new(o, "schemas", json_pack("[s]", schema_urn));
+	r |= json_object_set_new(o, "id", json_string(id));
+	if (external_id)
+		r |= json_object_set_new(o, "externalId", json_string(external_id));
+	else
+		json_object_del(o, "externalId");
+	r |= json_object_set_new(o, "meta", json_pack("{s:s, s:s, s:s, s:s, s:s}", "resourceType",
+						      resource_type, "created", c, "lastModified", m,
+						      "location", loc, "version", etag));
+	return r ? -ENOMEM : 0;
+}
+
+json_t *
+scim_reference(const char *base_url, const char *endpoint, const char *id, const char *display,
+	       const char *type)
+{
+	_cleanup_free_ char *ref = NULL;
+
+	if (asprintf(&ref, "%s%s/%s", base_url, endpoint, id) < 0)
+		return NULL;
+	return json_pack("{s:s, s:s, s:s, s:s}", "value", id, "$ref", ref, "display", display,
+			 "type", type);
+}
+
+int
+scim_respond(struct scim_resp *rs, int status, json_t *body, const char *base_url,
+	     const char *endpoint, const char *id, uint64_t version, struct scim_err *e)
+{
+	if (!body)
+		return scim_oom(e);
+	rs->status = status;
+	rs->body = body;
+	rs->etag = scim_etag(version);
+	if (status == 201 && asprintf(&rs->location, "%s%s/%s", base_url, endpoint, id) < 0)
+		rs->location = NULL;
+	return 0;
 }

@@ -101,6 +101,28 @@ int scim_groups_handle(struct scim_service *svc, struct ids_txn *t, const struct
 int scim_discovery_handle(struct scim_service *svc, const struct scim_req *rq, const char *path,
 			  struct scim_resp *rs, struct scim_err *e);
 
+/* -1 with a 500 "out of memory" in e. */
+int scim_oom(struct scim_err *e);
+
+/*
+ * Sets what idsync is authoritative for on a served resource o: "schemas"
+ * (schema_urn when missing), "id", "externalId" (removed when NULL) and
+ * "meta" (resourceType, created, lastModified, location, version). 0 or
+ * -ENOMEM.
+ */
+int scim_set_common(json_t *o, const char *schema_urn, const char *resource_type,
+		    const char *endpoint, const char *base_url, const char *id,
+		    const char *external_id, int64_t created, int64_t modified, uint64_t version);
+/* A reference to another resource, as members and groups list them (new reference). */
+json_t *scim_reference(const char *base_url, const char *endpoint, const char *id,
+		       const char *display, const char *type);
+/*
+ * Fills rs: status, body (taken over; NULL is out of memory), the ETag of
+ * version, and Location for a 201. Returns 0, or -1 with e.
+ */
+int scim_respond(struct scim_resp *rs, int status, json_t *body, const char *base_url,
+		 const char *endpoint, const char *id, uint64_t version, struct scim_err *e);
+
 /* Maps a core -errno (and its reason, may be NULL) to a SCIM error. */
 int scim_fail_errno(struct scim_err *e, int r, const char *why, const char *what);
 

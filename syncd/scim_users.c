@@ -25,12 +25,6 @@
 
 static const struct scim_rtype *const rt = &scim_rtype_user;
 
-static int
-oom(struct scim_err *e)
-{
-	return scim_fail(e, 500, NULL, "out of memory");
-}
-
 /* groups: the SCIM groups the user is a member of, as RFC 7643 §4.1.2 lists them. */
 struct groups_ctx {
 	struct ids_txn *t;
@@ -43,7 +37,7 @@ group_cb(const char *id, size_t len, void *data)
 {
 	struct groups_ctx *gc = data;
 	_cleanup_(ids_group_freep) struct ids_group *g = NULL;
-	_cleanup_free_ char *gid = strndup(id, len), *ref = NULL;
+	_cleanup_free_ char *gid = strndup(id, len);
 	int r;
 
 	if (!gid)
@@ -53,11 +47,8 @@ group_cb(const char *id, size_t len, void *data)
 		return 0;
 	if (r < 0)
 		return r;
-	if (asprintf(&ref, "%s/Groups/%s", gc->base_url, gid) < 0)
-		return -ENOMEM;
-	return json_array_append_new(gc->arr, json_pack("{s:s, s:s, s:s, s:s}", "value", gid,
-							"$ref", ref, "display",
-							g->display_name, "type", "direct"));
+	return json_array_append_new(gc->arr, scim_reference(gc->base_url, "/Groups", gid,
+							     g->display_name, "direct"));
 }
 
 /* The resource as served: what the IdP sent plus what idsync is authoritative for. */
@@ -65,29 +56,14 @@ static json_t *
 user_resource(struct ids_txn *t, const struct ids_user *u, const char *base_url, bool groups)
 {
 	json_t *o = u->scim ? json_deep_copy(u->scim) : json_object();
-	char created[32], modified[32];
-	_cleanup_free_ char *loc = NULL, *etag = scim_etag(u->version);
-	json_t *schemas;
 
-	if (!o || !etag || asprintf(&loc, "%s/Users/%s", base_url, u->id) < 0) {
+	if (!o || scim_set_common(o, SCIM_URN_USER, "User", "/Users", base_url, u->id,
+				  u->external_id, u->created, u->modified, u->version) < 0 ||
+	    json_object_set_new(o, "userName", json_string(u->user_name)) < 0 ||
+	    json_object_set_new(o, "active", json_boolean(u->active)) < 0) {
 		json_decref(o);
 		return NULL;
 	}
-	scim_format_time(u->created, created);
-	scim_format_time(u->modified, modified);
-	schemas = json_object_get(o, "schemas");
-	if (!json_is_array(schemas))
-		json_object_set_new(o, "schemas", json_pack("[s]", SCIM_URN_USER));
-	json_object_set_new(o, "id", json_string(u->id));
-	json_object_set_new(o, "userName", json_string(u->user_name));
-	if (u->external_id)
-		json_object_set_new(o, "externalId", json_string(u->external_id));
-	else
-		json_object_del(o, "externalId");
-	json_object_set_new(o, "active", json_boolean(u->active));
-	json_object_set_new(o, "meta", json_pack("{s:s, s:s, s:s, s:s, s:s}", "resourceType", "User",
-						 "created", created, "lastModified", modified,
-						 "location", loc, "version", etag));
 	if (groups) {
 		struct groups_ctx gc = {t, json_array(), base_url};
 		if (!gc.arr || ids_member_foreach_of_user(t, u->id, group_cb, &gc) < 0) {
@@ -107,16 +83,8 @@ static int
 respond_user(struct ids_txn *t, const struct scim_req *rq, const struct ids_user *u, int status,
 	     struct scim_resp *rs, struct scim_err *e)
 {
-	json_t *o = user_resource(t, u, rq->base_url, true);
-
-	if (!o)
-		return oom(e);
-	rs->status = status;
-	rs->body = o;
-	rs->etag = scim_etag(u->version);
-	if (status == 201 && asprintf(&rs->location, "%s/Users/%s", rq->base_url, u->id) < 0)
-		rs->location = NULL;
-	return 0;
+	return scim_respond(rs, status, user_resource(t, u, rq->base_url, true), rq->base_url,
+			    "/Users", u->id, u->version, e);
 }
 
 /* A live (not deleted) user by SCIM id; 404 otherwise. */
@@ -240,7 +208,7 @@ patch_user(struct scim_service *svc, struct ids_txn *t, const struct scim_req *r
 	/* The client-writable attributes as they stand, with our authoritative values. */
 	cur = user_resource(t, u, rq->base_url, false);
 	if (!cur)
-		return oom(e);
+		return scim_oom(e);
 	json_object_del(cur, "id");
 	json_object_del(cur, "meta");
 	r = scim_patch_apply(cur, rq->body, rt, &svc->limits, NULL, e);
@@ -405,7 +373,7 @@ scim_users_handle(struct scim_service *svc, struct ids_txn *t, const struct scim
 		json_decref(o);
 		scim_projection_free(p);
 		if (!rs->body)
-			return oom(e);
+			return scim_oom(e);
 		rs->status = 200;
 		rs->etag = scim_etag(u->version);
 		return 0;
