@@ -7,7 +7,7 @@ set -eu
 pkgs="meson ninja-build gcc clang lld pkg-config libclang-rt-14-dev
  liblmdb-dev lmdb-utils libjansson-dev libxml2-dev libxmlsec1-dev libxmlsec1-openssl
  libssl-dev libpam0g-dev libevent-dev libinih-dev libcriterion-dev
- cppcheck util-linux curl openssl xmlsec1 pamtester"
+ cppcheck util-linux curl openssl xmlsec1 pamtester jq"
 if [ "${1:-}" = "--bench" ]; then
 	pkgs="$pkgs libnss-cache wrk"
 fi
