@@ -90,7 +90,9 @@ logind_running(void)
 {
 	struct stat st;
 
-	return stat("/run/systemd/seats", &st) == 0 && S_ISDIR(st.st_mode);
+	/* sd_booted(3)'s test: systemd runs as init (a /run/systemd/seats alone proves nothing). */
+	return stat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode) &&
+	       stat("/run/systemd/seats", &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* Runs in a detached grandchild: no store, no locks, only signals. */

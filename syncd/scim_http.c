@@ -55,6 +55,11 @@ struct scim_http {
 /* ---- connection limit: the life of each SSL object is the life of a connection ---- */
 
 static int ex_index = -1;
+/*
+ * The front end alive now. An SSL object can outlive it (libevent frees some
+ * connections only in event_base_free): its callback then finds nothing to count.
+ */
+static struct scim_http *alive;
 static int ex_nodelay = -1; /* set on an SSL once its socket has TCP_NODELAY */
 
 static void
@@ -62,7 +67,7 @@ connection_gone(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 {
 	struct scim_http *h = ptr;
 
-	if (!h)
+	if (!h || h != alive)
 		return;
 	h->connections--;
 	if (h->paused && !h->stopping && h->connections < h->svc->cfg->scim_max_connections) {
@@ -337,7 +342,7 @@ parse_params(const char *query, struct scim_req *rq, struct scim_err *e)
 }
 
 static int
-parse_body(struct evhttp_request *req, json_t **out, struct scim_err *e)
+parse_body(struct evhttp_request *req, unsigned max_kb, json_t **out, struct scim_err *e)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	const char *type = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
@@ -348,6 +353,10 @@ parse_body(struct evhttp_request *req, json_t **out, struct scim_err *e)
 	*out = NULL;
 	if (!len)
 		return 0;
+	if (len > (size_t)max_kb * 1024)
+		return scim_fail(e, 413, NULL,
+				 "the body is %zu bytes, over the %u KiB limit (scim.max_body_kb)", len,
+				 max_kb);
 	if (type && !strcasestr(type, "json"))
 		return scim_fail(e, 415, NULL,
 				 "the body must be application/scim+json (or application/json), not %.80s",
@@ -473,7 +482,7 @@ on_request(struct evhttp_request *req, void *arg)
 	if (r == 0)
 		r = parse_params(uri ? evhttp_uri_get_query(uri) : NULL, &rq, &e);
 	if (r == 0)
-		r = parse_body(req, &rq.body, &e);
+		r = parse_body(req, h->svc->cfg->scim_max_body_kb, &rq.body, &e);
 	if (r == 0) {
 		/* meta.location and Location name the host the client asked for. */
 		if (host_ok(host) ? asprintf(&base, "https://%s%s", host, SCIM_BASE_PATH) < 0
@@ -559,7 +568,11 @@ on_redirect(struct evhttp_request *req, void *arg)
 static void
 apply_limits(struct evhttp *http, const struct ids_config *cfg)
 {
-	evhttp_set_max_body_size(http, (ev_ssize_t)cfg->scim_max_body_kb * 1024);
+	/*
+	 * libevent answers a body over its limit with an HTML page: give it twice
+	 * scim.max_body_kb, and answer bodies between the two with a SCIM 413.
+	 */
+	evhttp_set_max_body_size(http, (ev_ssize_t)cfg->scim_max_body_kb * 2048);
 	evhttp_set_max_headers_size(http, (ev_ssize_t)cfg->scim_max_header_kb * 1024);
 	evhttp_set_timeout(http, (int)cfg->scim_request_timeout_s);
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
@@ -625,6 +638,7 @@ scim_http_new(struct event_base *base, struct scim_service *svc, scim_committed_
 			return -EADDRINUSE;
 		}
 	}
+	alive = h;
 	*out = h;
 	return 0;
 }
@@ -676,6 +690,8 @@ scim_http_free(struct scim_http *h)
 	if (!h)
 		return NULL;
 	h->stopping = true;
+	if (alive == h)
+		alive = NULL;
 	/* The writer first: it finishes its batch; answers that cannot be sent any more are dropped. */
 	scim_writer_stop(h->writer);
 	if (h->http)
