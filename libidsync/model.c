@@ -286,6 +286,45 @@ index_set(struct ids_txn *t, enum ids_db db, const char *old_key, const char *ne
 	return ids_txn_error(t);
 }
 
+/*
+ * The POSIX view (IDS_DB_USER_POSIX): u8 version (1), u8 flags (POSIX_ACTIVE,
+ * POSIX_DELETED), u32 BE uid, u32 BE lengths of login, gecos, home and shell,
+ * then those strings without terminators. Exactly POSIX_HEADER + the lengths.
+ */
+#define POSIX_VERSION 1
+#define POSIX_ACTIVE  0x01
+#define POSIX_DELETED 0x02
+#define POSIX_HEADER  22
+
+static int
+posix_put(struct ids_txn *t, const struct ids_user *u)
+{
+	const char *f[4] = {u->login, u->gecos, u->home, u->shell};
+	size_t len[4], size = POSIX_HEADER;
+	_cleanup_free_ unsigned char *rec = NULL;
+	unsigned char *p;
+
+	for (int i = 0; i < 4; i++) {
+		len[i] = strlen(f[i]);
+		if (len[i] > UINT32_MAX / 8)
+			return ids_txn_fail(t, -EINVAL);
+		size += len[i];
+	}
+	rec = malloc(size);
+	if (!rec)
+		return ids_txn_fail(t, -ENOMEM);
+	rec[0] = POSIX_VERSION;
+	rec[1] = (u->active ? POSIX_ACTIVE : 0) | (u->deleted ? POSIX_DELETED : 0);
+	ids_be32(u->uid, rec + 2);
+	p = rec + POSIX_HEADER;
+	for (int i = 0; i < 4; i++) {
+		ids_be32((uint32_t)len[i], rec + 6 + 4 * i);
+		memcpy(p, f[i], len[i]);
+		p += len[i];
+	}
+	return ids_txn_put(t, IDS_DB_USER_POSIX, u->id, strlen(u->id), rec, size, false);
+}
+
 int
 ids_user_put(struct ids_txn *t, const struct ids_user *u)
 {
@@ -310,6 +349,7 @@ ids_user_put(struct ids_txn *t, const struct ids_user *u)
 	if ((old && !old->deleted && !old_name) || (!u->deleted && !new_name))
 		return ids_txn_fail(t, -ENOMEM);
 	ids_txn_put(t, IDS_DB_USERS, u->id, strlen(u->id), enc, strlen(enc), false);
+	posix_put(t, u); /* in the same transaction: the view never disagrees with the record */
 	index_set(t, IDS_DB_USER_BY_NAME, old_name, new_name, u->id);
 	index_set(t, IDS_DB_USER_BY_EXTID, old && !old->deleted ? old->external_id : NULL,
 		  u->deleted ? NULL : u->external_id, u->id);
@@ -342,6 +382,101 @@ ids_user_foreach(struct ids_txn *t, ids_user_fn fn, void *user)
 	struct user_iter it = {fn, user};
 	int r = ids_txn_iterate(t, IDS_DB_USERS, NULL, 0, user_iter_cb, &it);
 	return r == -EBADMSG ? ids_txn_fail(t, r) : r;
+}
+
+static int
+posix_decode(const struct ids_val *k, const struct ids_val *v, struct ids_user_posix *p)
+{
+	const unsigned char *d = v->data;
+	const char **f[4] = {&p->login, &p->gecos, &p->home, &p->shell};
+	size_t *len[4] = {&p->login_len, &p->gecos_len, &p->home_len, &p->shell_len};
+	size_t at = POSIX_HEADER;
+
+	if (v->size < POSIX_HEADER || d[0] != POSIX_VERSION ||
+	    (d[1] & ~(POSIX_ACTIVE | POSIX_DELETED)) || k->size == 0 || k->size > IDS_ID_MAX ||
+	    memchr(k->data, '\0', k->size))
+		return -EBADMSG;
+	p->id = k->data;
+	p->id_len = k->size;
+	p->uid = ids_from_be32(d + 2);
+	p->active = d[1] & POSIX_ACTIVE;
+	p->deleted = d[1] & POSIX_DELETED;
+	for (int i = 0; i < 4; i++) {
+		size_t l = ids_from_be32(d + 6 + 4 * i);
+		if (l > v->size - at || memchr(d + at, '\0', l))
+			return -EBADMSG;
+		*f[i] = (const char *)d + at;
+		*len[i] = l;
+		at += l;
+	}
+	if (at != v->size || p->login_len == 0)
+		return -EBADMSG;
+	return 0;
+}
+
+struct posix_iter {
+	ids_user_posix_fn fn;
+	void *user;
+};
+
+static int
+posix_iter_cb(const struct ids_val *k, const struct ids_val *v, void *data)
+{
+	struct posix_iter *it = data;
+	struct ids_user_posix p;
+	int r = posix_decode(k, v, &p);
+
+	return r < 0 ? r : it->fn(&p, it->user);
+}
+
+/* The slow way: the view of each decoded record. */
+static int
+posix_from_user_cb(const struct ids_user *u, void *data)
+{
+	struct posix_iter *it = data;
+	struct ids_user_posix p = {
+		.id = u->id, .id_len = strlen(u->id),
+		.login = u->login, .login_len = strlen(u->login),
+		.gecos = u->gecos, .gecos_len = strlen(u->gecos),
+		.home = u->home, .home_len = strlen(u->home),
+		.shell = u->shell, .shell_len = strlen(u->shell),
+		.uid = u->uid, .active = u->active, .deleted = u->deleted,
+	};
+
+	return it->fn(&p, it->user);
+}
+
+int
+ids_user_posix_foreach(struct ids_txn *t, ids_user_posix_fn fn, void *user)
+{
+	struct posix_iter it = {fn, user};
+	uint64_t n_users = 0, n_posix = 0;
+	int r;
+
+	if ((r = ids_txn_count(t, IDS_DB_USERS, &n_users)) < 0 ||
+	    (r = ids_txn_count(t, IDS_DB_USER_POSIX, &n_posix)) < 0)
+		return r;
+	if (n_users != n_posix)
+		return ids_user_foreach(t, posix_from_user_cb, &it);
+	r = ids_txn_iterate(t, IDS_DB_USER_POSIX, NULL, 0, posix_iter_cb, &it);
+	return r == -EBADMSG ? ids_txn_fail(t, r) : r;
+}
+
+static int
+rebuild_cb(const struct ids_user *u, void *data)
+{
+	return posix_put(data, u);
+}
+
+int
+ids_user_posix_rebuild(struct ids_txn *t)
+{
+	int r = ids_txn_drop(t, IDS_DB_USER_POSIX);
+
+	if (r < 0)
+		return r;
+	r = ids_user_foreach(t, rebuild_cb, t);
+	return r < 0 ? r : ids_txn_error(t);
 }
 
 /* ---- Unix groups of workspaces ---- */

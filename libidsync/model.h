@@ -58,6 +58,31 @@ int ids_user_put(struct ids_txn *t, const struct ids_user *u);
 typedef int (*ids_user_fn)(const struct ids_user *u, void *user);
 int ids_user_foreach(struct ids_txn *t, ids_user_fn fn, void *user);
 
+/*
+ * The POSIX view of a user: what the NSS snapshot needs, kept by ids_user_put
+ * beside each record (IDS_DB_USER_POSIX) so that a publication reads a few
+ * bytes per user instead of parsing the SCIM resource. The strings point into
+ * the store (or a decoded record) and are NOT NUL-terminated: use the lengths.
+ * Valid only during the callback.
+ */
+struct ids_user_posix {
+	const char *id, *login, *gecos, *home, *shell;
+	size_t id_len, login_len, gecos_len, home_len, shell_len;
+	uint32_t uid;
+	bool active, deleted;
+};
+typedef int (*ids_user_posix_fn)(const struct ids_user_posix *p, void *user);
+/*
+ * Calls fn for the POSIX view of every user (deleted included) in id order,
+ * the same users and fields ids_user_foreach would give. When the view and
+ * the records disagree in number (a store damaged or written around
+ * ids_user_put), decodes the records instead, so a damaged record is still
+ * -EBADMSG. Returns 0, fn's non-zero result, -EBADMSG or -ENOMEM.
+ */
+int ids_user_posix_foreach(struct ids_txn *t, ids_user_posix_fn fn, void *user);
+/* Schema migration 1 -> 2: writes the POSIX view of every user record (write transaction). */
+int ids_user_posix_rebuild(struct ids_txn *t);
+
 /* A Unix group that belongs to a workspace ("build", "build-ro", ...). */
 struct ids_unix_group {
 	char *name;

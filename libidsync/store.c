@@ -15,6 +15,7 @@
 
 #include "libidsync/err.h"
 #include "libidsync/log.h"
+#include "libidsync/model.h"
 #include "libidsync/store.h"
 
 void (*ids_store_test_hook)(const char *where);
@@ -71,6 +72,7 @@ static const struct {
 	[IDS_DB_ID_OWNER] = {"id_owner", 0},
 	[IDS_DB_ID_SEED] = {"id_seed", 0},
 	[IDS_DB_SETTINGS] = {"settings", 0},
+	[IDS_DB_USER_POSIX] = {"user_posix", 0},
 };
 
 /* The one mapping from LMDB's codes to -errno. */
@@ -139,6 +141,7 @@ ids_store_free(struct ids_store *s)
 typedef int (*migrate_fn)(struct ids_txn *t);
 static const migrate_fn migrate[IDS_STORE_SCHEMA_VERSION] = {
 	[0] = NULL, /* version 0 is "no store yet": initialized, not migrated */
+	[1] = ids_user_posix_rebuild, /* 1 -> 2: the POSIX view of every user (model.c) */
 };
 
 static int

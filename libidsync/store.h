@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 /* Current schema version. Older stores are migrated on open; newer are refused. */
-#define IDS_STORE_SCHEMA_VERSION 1
+#define IDS_STORE_SCHEMA_VERSION 2 /* 2: user_posix */
 
 /* The named databases. Keys and values are described beside each. */
 enum ids_db {
@@ -42,6 +42,7 @@ enum ids_db {
 	IDS_DB_ID_OWNER,       /* u32 BE id -> allocation record (JSON): owner, kind, state */
 	IDS_DB_ID_SEED,        /* "u:" or "g:" seed -> u32 BE id: allocations by identity */
 	IDS_DB_SETTINGS,       /* organization settings: key -> JSON value */
+	IDS_DB_USER_POSIX,     /* user id -> POSIX view of the user record (binary, model.c); schema 2 */
 	IDS_DB_COUNT
 };
 
