@@ -309,3 +309,147 @@ Test(store, nested_changes_vanish_when_the_parent_aborts)
 	cr_assert_eq(ids_txn_begin_nested(parent, &child), -EINVAL, "a read transaction has no children");
 	ids_txn_abort(parent);
 }
+
+/* A POSIX view and the record it stands for, as one line, for comparing the two. */
+static void
+posix_line(char *out, size_t size, const char *id, size_t id_len, const char *login,
+	   size_t login_len, const char *gecos, size_t gecos_len, const char *home, size_t home_len,
+	   const char *shell, size_t shell_len, uint32_t uid, bool active, bool deleted)
+{
+	snprintf(out, size, "%.*s:%.*s:%.*s:%.*s:%.*s:%u:%d:%d\n", (int)id_len, id, (int)login_len,
+		 login, (int)gecos_len, gecos, (int)home_len, home, (int)shell_len, shell, uid,
+		 active, deleted);
+}
+
+static int
+view_cb(const struct ids_user_posix *p, void *data)
+{
+	char line[1024];
+
+	posix_line(line, sizeof(line), p->id, p->id_len, p->login, p->login_len, p->gecos,
+		   p->gecos_len, p->home, p->home_len, p->shell, p->shell_len, p->uid, p->active,
+		   p->deleted);
+	cr_assert_lt(strlen(data) + strlen(line), 8192);
+	strcat(data, line);
+	return 0;
+}
+
+static int
+record_cb(const struct ids_user *u, void *data)
+{
+	char line[1024];
+
+	posix_line(line, sizeof(line), u->id, strlen(u->id), u->login, strlen(u->login), u->gecos,
+		   strlen(u->gecos), u->home, strlen(u->home), u->shell, strlen(u->shell), u->uid,
+		   u->active, u->deleted);
+	cr_assert_lt(strlen(data) + strlen(line), 8192);
+	strcat(data, line);
+	return 0;
+}
+
+/* The POSIX views say what the records say: after creates, a deactivation and a deletion. */
+static void
+assert_views_match_records(void)
+{
+	static char views[8192], records[8192];
+	struct ids_txn *t;
+	uint64_t n_users, n_views;
+
+	views[0] = records[0] = '\0';
+	cr_assert_eq(ids_txn_begin(f.store, false, &t), 0);
+	cr_assert_eq(ids_txn_count(t, IDS_DB_USERS, &n_users), 0);
+	cr_assert_eq(ids_txn_count(t, IDS_DB_USER_POSIX, &n_views), 0);
+	cr_assert_eq(n_users, n_views);
+	cr_assert_eq(ids_user_posix_foreach(t, view_cb, views), 0);
+	cr_assert_eq(ids_user_foreach(t, record_cb, records), 0);
+	ids_txn_abort(t);
+	cr_assert_str_eq(views, records);
+	cr_assert_neq(views[0], '\0');
+}
+
+static void
+provision_and_change(void)
+{
+	struct ids_txn *t;
+	struct ids_user *u = NULL;
+
+	cr_assert_eq(fixture_provision(&f, "ann@example.com", "A-1", NULL), 0);
+	cr_assert_eq(fixture_provision(&f, "ben@example.com", NULL, NULL), 0);
+	cr_assert_eq(fixture_provision(&f, "cat@example.com", NULL, NULL), 0);
+	cr_assert_eq(ids_txn_begin(f.store, true, &t), 0);
+	cr_assert_eq(ids_user_get_by_login(t, "ben", &u), 0);
+	cr_assert_eq(ids_identity_set_active(t, &f.ctx, u->id, false), 0);
+	ids_user_free(u);
+	cr_assert_eq(ids_user_get_by_login(t, "cat", &u), 0);
+	cr_assert_eq(ids_identity_delete(t, &f.ctx, u->id), 0);
+	ids_user_free(u);
+	cr_assert_eq(ids_txn_commit(t), 0);
+}
+
+Test(store, posix_view_follows_every_user_change)
+{
+	provision_and_change();
+	assert_views_match_records();
+}
+
+Test(store, schema_1_store_is_migrated_with_posix_views)
+{
+	struct ids_txn *t;
+	struct ids_val v;
+
+	provision_and_change();
+	/* Make it a store of schema 1: no views yet. */
+	cr_assert_eq(ids_txn_begin(f.store, true, &t), 0);
+	cr_assert_eq(ids_txn_drop(t, IDS_DB_USER_POSIX), 0);
+	cr_assert_eq(ids_txn_commit(t), 0);
+	set_schema(1);
+	f.store = ids_store_free(f.store);
+	cr_assert_eq(ids_store_open(f.cfg->store_path, 64, 0, &f.store), 0);
+	cr_assert_eq(ids_txn_begin(f.store, false, &t), 0);
+	cr_assert_eq(ids_txn_get_str(t, IDS_DB_META, "schema_version", &v), 0);
+	cr_assert_eq(v.size, 4);
+	cr_assert_eq(ids_from_be32(v.data), IDS_STORE_SCHEMA_VERSION);
+	ids_txn_abort(t);
+	assert_views_match_records();
+}
+
+/* A view that disagrees with the records in number is not trusted: the records are read. */
+Test(store, missing_posix_view_falls_back_to_the_records)
+{
+	static char views[8192];
+	struct ids_txn *t;
+	struct ids_user *u = NULL;
+
+	provision_and_change();
+	cr_assert_eq(ids_txn_begin(f.store, true, &t), 0);
+	cr_assert_eq(ids_user_get_by_login(t, "ann", &u), 0);
+	cr_assert_eq(ids_txn_del(t, IDS_DB_USER_POSIX, u->id, strlen(u->id), NULL, 0), 0);
+	cr_assert_eq(ids_txn_commit(t), 0);
+	cr_assert_eq(ids_txn_begin(f.store, false, &t), 0);
+	views[0] = '\0';
+	cr_assert_eq(ids_user_posix_foreach(t, view_cb, views), 0);
+	ids_txn_abort(t);
+	cr_assert_not_null(strstr(views, u->id), "%s", views);
+	ids_user_free(u);
+}
+
+/* A damaged view is -EBADMSG, never a crash or a guess. */
+Test(store, damaged_posix_view_is_ebadmsg)
+{
+	struct ids_txn *t;
+	struct ids_user *u = NULL;
+	static char views[8192];
+	unsigned char bad[30] = {1, 0, 0, 0, 3, 0xe8, 0xff, 0xff, 0xff, 0xff};
+
+	cr_assert_eq(fixture_provision(&f, "ann@example.com", NULL, NULL), 0);
+	cr_assert_eq(ids_txn_begin(f.store, true, &t), 0);
+	cr_assert_eq(ids_user_get_by_login(t, "ann", &u), 0);
+	cr_assert_eq(ids_txn_put(t, IDS_DB_USER_POSIX, u->id, strlen(u->id), bad, sizeof(bad), false), 0);
+	cr_assert_eq(ids_txn_commit(t), 0);
+	ids_user_free(u);
+	cr_assert_eq(ids_txn_begin(f.store, false, &t), 0);
+	views[0] = '\0';
+	cr_assert_eq(ids_user_posix_foreach(t, view_cb, views), -EBADMSG);
+	ids_txn_abort(t);
+	cr_assert_eq(ids_snapshot_publish(f.store, f.cfg, true, NULL), -EBADMSG);
+}
