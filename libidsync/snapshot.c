@@ -781,6 +781,7 @@ tab_put(struct tab_build *t, MDB_txn *txn, MDB_dbi dbi, const char *key)
 {
 	struct ids_snap_tab h = {.magic = t->magic, .seed = t->seed, .n_records = (uint32_t)t->n};
 	_cleanup_free_ uint32_t *owner = NULL; /* entry index behind each by-name slot */
+	_cleanup_free_ struct ids_snap_slot *slots = NULL;
 	struct ids_snap_slot *by_name, *by_id;
 	unsigned char *blob;
 	size_t n_slots = 8, size;
@@ -795,7 +796,8 @@ tab_put(struct tab_build *t, MDB_txn *txn, MDB_dbi dbi, const char *key)
 	if (size > UINT32_MAX)
 		return -EFBIG;
 	owner = malloc(n_slots * sizeof(*owner));
-	if (!owner)
+	slots = malloc(2 * n_slots * sizeof(*slots));
+	if (!owner || !slots)
 		return -ENOMEM;
 	if ((r = reserve(txn, dbi, key, strlen(key), size, 0, &blob)) < 0)
 		return r;
@@ -803,9 +805,12 @@ tab_put(struct tab_build *t, MDB_txn *txn, MDB_dbi dbi, const char *key)
 	h.slots_off = sizeof(h);
 	h.recs_off = (uint32_t)(sizeof(h) + 2 * n_slots * sizeof(struct ids_snap_slot));
 	h.recs_len = (uint32_t)t->len;
-	/* The header is 32 bytes and the slots 8 each: records stay 8-aligned. LMDB puts a
-	 * value this big on its own pages, page-aligned. */
-	by_name = (struct ids_snap_slot *)(void *)(blob + h.slots_off);
+	/*
+	 * The slots are built apart and copied in: a small table is stored inside
+	 * a leaf page, at an address with no particular alignment (readers copy
+	 * what they read, nss_table.c).
+	 */
+	by_name = slots;
 	by_id = by_name + n_slots;
 	for (size_t i = 0; i < 2 * n_slots; i++)
 		by_name[i] = (struct ids_snap_slot){0, IDS_SNAP_SLOT_EMPTY};
@@ -836,6 +841,7 @@ tab_put(struct tab_build *t, MDB_txn *txn, MDB_dbi dbi, const char *key)
 	}
 	h.max_probe = max_probe;
 	memcpy(blob, &h, sizeof(h));
+	memcpy(blob + h.slots_off, slots, 2 * n_slots * sizeof(*slots));
 	if (t->len)
 		memcpy(blob + h.recs_off, t->recs, t->len);
 	return 0;
