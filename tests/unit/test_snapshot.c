@@ -427,12 +427,23 @@ Test(snapshot, racing_publishers_never_go_back, .timeout = 240)
 	uint64_t gen;
 	struct ids_txn *t;
 
-	cr_assert_eq(pthread_create(&th, NULL, reader_main, &rd), 0);
+	int go[2];
+	char byte = 0;
+
+	/*
+	 * The publishers are forked before the reader thread starts and wait for
+	 * it: a fork while another thread is inside malloc can leave the child's
+	 * allocator locked (it hung every run under ASan).
+	 */
+	cr_assert_eq(pipe(go), 0);
 	for (int k = 0; k < 2; k++) {
 		kids[k] = fork();
 		cr_assert_neq(kids[k], -1);
 		if (kids[k] == 0) {
 			struct ids_store *s = NULL;
+			close(go[1]);
+			if (read(go[0], &byte, 1) != 0)
+				_exit(5);
 			if (ids_store_open(f.cfg->store_path, 64, 0, &s) < 0)
 				_exit(3);
 			f.store = s;
@@ -446,6 +457,9 @@ Test(snapshot, racing_publishers_never_go_back, .timeout = 240)
 			_exit(0);
 		}
 	}
+	cr_assert_eq(pthread_create(&th, NULL, reader_main, &rd), 0);
+	close(go[0]);
+	close(go[1]); /* both publishers start now, with the reader running */
 	for (int k = 0; k < 2; k++) {
 		int status;
 		cr_assert_eq(waitpid(kids[k], &status, 0), kids[k]);
