@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * idsyncd's HTTPS front end (see scim_http.h). Reads are answered at once
- * from a read transaction. Writes go to the store writer thread
- * (scim_writer.c), which answers them only after their batch is durable.
+ * by reader threads, writes by the store writer thread (scim_worker.c),
+ * which answers them only after their batch is durable.
  * Never parses HTTP itself (evhttp does) and never waits for the disk.
  */
 #include <errno.h>
@@ -26,7 +26,7 @@
 #include "libidsync/tokens.h"
 #include "syncd/scim_http.h"
 #include "syncd/scim_tls.h"
-#include "syncd/scim_writer.h"
+#include "syncd/scim_worker.h"
 
 struct scim_http {
 	struct event_base *base;
@@ -38,8 +38,9 @@ struct scim_http {
 	scim_committed_fn committed;
 	void *committed_data;
 
-	struct scim_writer *writer;
+	struct scim_worker *writer, *readers;
 	struct event *done_ev;  /* the writer's eventfd */
+	struct event *read_ev;  /* the readers' eventfd */
 	struct event *drain_ev; /* stopping: waits for the writer to finish */
 
 	struct {
@@ -174,10 +175,9 @@ send_err(struct evhttp_request *req, const struct scim_err *e, const char *line,
 
 /* Answers the jobs the writer has finished. */
 static void
-on_done(evutil_socket_t fd, short what, void *arg)
+answer(struct scim_http *h, struct scim_worker *w)
 {
-	struct scim_http *h = arg;
-	struct scim_job *list = scim_writer_take_done(h->writer);
+	struct scim_job *list = scim_worker_take_done(w);
 	bool changed = false;
 
 	while (list) {
@@ -194,6 +194,22 @@ on_done(evutil_socket_t fd, short what, void *arg)
 	}
 	if (changed && h->committed)
 		h->committed(h->committed_data);
+}
+
+static void
+on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct scim_http *h = arg;
+
+	answer(h, h->writer);
+}
+
+static void
+on_read_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct scim_http *h = arg;
+
+	answer(h, h->readers);
 }
 
 /*
@@ -401,7 +417,8 @@ no_delay(struct evhttp_request *req)
  * over; rq's params and body too. 0, or -1 with e when it could not be queued.
  */
 static int
-submit(struct scim_http *h, struct evhttp_request *req, struct scim_req *rq, const char *secret,
+submit(struct scim_http *h, struct scim_worker *w, struct evhttp_request *req, struct scim_req *rq,
+       const char *secret,
        char **path, char **base, char **actor, char **line, const struct timespec *start,
        struct scim_err *e)
 {
@@ -429,7 +446,7 @@ submit(struct scim_http *h, struct evhttp_request *req, struct scim_req *rq, con
 		rq->n_params = 0;
 		rq->body = NULL;
 	}
-	scim_writer_submit(h->writer, j);
+	scim_worker_submit(w, j);
 	return 0;
 oom:
 	scim_job_free(j);
@@ -501,20 +518,14 @@ on_request(struct evhttp_request *req, void *arg)
 		if (!line)
 			line = strdup("token=?");
 		if (scim_req_is_write(&rq)) {
-			r = submit(h, req, &rq, record_use ? secret : NULL, &path, &base, &actor, &line,
-				   &start, &e);
+			r = submit(h, h->writer, req, &rq, record_use ? secret : NULL, &path, &base,
+				   &actor, &line, &start, &e);
 		} else {
-			struct ids_txn *t = NULL;
-			r = ids_txn_begin(h->svc->store, false, &t);
-			if (r < 0)
-				r = scim_fail_errno(&e, r, NULL, "cannot read the store");
-			else
-				r = scim_dispatch(h->svc, t, &rq, &rs, &e);
-			ids_txn_abort(t);
-			if (r == 0)
-				send_resp(req, &rs, line ? line : "", &start);
+			r = submit(h, h->readers, req, &rq, NULL, &path, &base, &actor, &line, &start,
+				   &e);
 			if (record_use)
-				(void)submit(h, NULL, NULL, secret, NULL, NULL, NULL, NULL, &start, &e);
+				(void)submit(h, h->writer, NULL, NULL, secret, NULL, NULL, NULL, NULL,
+					     &start, &e);
 		}
 	}
 	if (r < 0)
@@ -602,12 +613,16 @@ scim_http_new(struct event_base *base, struct scim_service *svc, scim_committed_
 		 cfg->scim_listen, cfg->scim_port, SCIM_BASE_PATH);
 	h->ctx = scim_tls_context(cfg->scim_tls_cert, cfg->scim_tls_key);
 	h->http = evhttp_new(base);
-	if (scim_writer_start(svc, &h->writer) < 0) {
+	/* Two readers: a slow scan holds up one of them, not every read. */
+	if (scim_worker_start(svc, 0, &h->writer) < 0 || scim_worker_start(svc, 2, &h->readers) < 0) {
 		scim_http_free(h);
 		return -ENOMEM;
 	}
-	h->done_ev = event_new(base, scim_writer_fd(h->writer), EV_READ | EV_PERSIST, on_done, h);
-	if (!h->ctx || !h->http || !h->done_ev || event_add(h->done_ev, NULL) < 0) {
+	h->done_ev = event_new(base, scim_worker_fd(h->writer), EV_READ | EV_PERSIST, on_done, h);
+	h->read_ev = event_new(base, scim_worker_fd(h->readers), EV_READ | EV_PERSIST, on_read_done,
+			       h);
+	if (!h->ctx || !h->http || !h->done_ev || !h->read_ev || event_add(h->done_ev, NULL) < 0 ||
+	    event_add(h->read_ev, NULL) < 0) {
 		scim_http_free(h);
 		return -EINVAL;
 	}
@@ -662,7 +677,7 @@ on_drain(evutil_socket_t fd, short what, void *arg)
 	struct scim_http *h = arg;
 	struct timeval flush = {0, 200000};
 
-	if (!scim_writer_idle(h->writer))
+	if (!scim_worker_idle(h->writer) || !scim_worker_idle(h->readers))
 		return;
 	event_del(h->drain_ev);
 	/* Every answer is queued on its connection: a moment to write them out. */
@@ -693,16 +708,20 @@ scim_http_free(struct scim_http *h)
 	if (alive == h)
 		alive = NULL;
 	/* The writer first: it finishes its batch; answers that cannot be sent any more are dropped. */
-	scim_writer_stop(h->writer);
+	scim_worker_stop(h->writer);
+	scim_worker_stop(h->readers);
 	if (h->http)
 		evhttp_free(h->http);
 	if (h->redirect)
 		evhttp_free(h->redirect);
 	if (h->done_ev)
 		event_free(h->done_ev);
+	if (h->read_ev)
+		event_free(h->read_ev);
 	if (h->drain_ev)
 		event_free(h->drain_ev);
-	scim_writer_free(h->writer);
+	scim_worker_free(h->writer);
+	scim_worker_free(h->readers);
 	SSL_CTX_free(h->ctx);
 	free(h);
 	return NULL;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The store writer thread (see scim_writer.h). Takes the queued write jobs
- * up to scim.batch_max at a time, runs them in one durable transaction and
- * hands them back through an eventfd. Never touches libevent: the loop owns
- * every HTTP object.
+ * The store worker threads (see scim_worker.h). The writer takes the queued
+ * write jobs up to scim.batch_max at a time and runs them in one durable
+ * transaction; readers take one job at a time. Both hand them back through
+ * an eventfd. Never touches libevent: the loop owns every HTTP object.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,15 +15,19 @@
 
 #include "libidsync/log.h"
 #include "libidsync/tokens.h"
-#include "syncd/scim_writer.h"
+#include "syncd/scim_worker.h"
 
-struct scim_writer {
-	pthread_t thread;
+#define MAX_READERS 8
+
+struct scim_worker {
+	pthread_t threads[MAX_READERS];
+	unsigned n_threads, busy;
+	bool readers;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct scim_job *queue, **queue_tail;
 	struct scim_job *done, **done_tail;
-	bool busy, stop, started;
+	bool stop;
 	int efd;
 	struct scim_service *svc;
 };
@@ -55,7 +59,7 @@ scim_job_free(struct scim_job *j)
 
 /* Runs one job in a child of batch. Returns whether it changed the store. */
 static bool
-run_job(struct scim_writer *w, struct ids_txn *batch, struct scim_job *j)
+run_job(struct scim_worker *w, struct ids_txn *batch, struct scim_job *j)
 {
 	struct ids_txn *child = NULL;
 	bool changed = false;
@@ -95,7 +99,7 @@ run_job(struct scim_writer *w, struct ids_txn *batch, struct scim_job *j)
 
 /* One batch: every job in one transaction, one fsync. */
 static void
-run_batch(struct scim_writer *w, struct scim_job *list)
+run_batch(struct scim_worker *w, struct scim_job *list)
 {
 	struct ids_txn *batch = NULL;
 	bool changed = false;
@@ -125,25 +129,42 @@ run_batch(struct scim_writer *w, struct scim_job *list)
 		j->changed = changed && !j->failed;
 }
 
+/* A read request, in a read transaction of its own. */
+static void
+run_read(struct scim_worker *w, struct scim_job *j)
+{
+	struct ids_txn *t = NULL;
+	int r = ids_txn_begin(w->svc->store, false, &t);
+
+	if (r < 0)
+		scim_fail_errno(&j->e, r, NULL, "cannot read the store");
+	else if (scim_dispatch(w->svc, t, &j->rq, &j->rs, &j->e) == 0)
+		r = 0;
+	else
+		r = -1;
+	j->failed = r < 0;
+	ids_txn_abort(t);
+}
+
 static void *
 run(void *arg)
 {
-	struct scim_writer *w = arg;
+	struct scim_worker *w = arg;
 	uint64_t one = 1;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		struct scim_job *list, **tail;
-		unsigned n = 0;
+		unsigned n = 0, most = w->readers ? 1 : w->svc->cfg->scim_batch_max;
 
 		while (!w->queue && !w->stop)
 			pthread_cond_wait(&w->wake, &w->lock);
 		if (!w->queue)
 			break;
-		/* Up to batch_max jobs, in arrival order. */
+		/* Up to batch_max jobs for the writer, one for a reader, in arrival order. */
 		list = w->queue;
 		tail = &list;
-		while (*tail && n < w->svc->cfg->scim_batch_max) {
+		while (*tail && n < most) {
 			tail = &(*tail)->next;
 			n++;
 		}
@@ -151,16 +172,19 @@ run(void *arg)
 		if (!w->queue)
 			w->queue_tail = &w->queue;
 		*tail = NULL;
-		w->busy = true;
+		w->busy++;
 		pthread_mutex_unlock(&w->lock);
 
-		run_batch(w, list);
+		if (w->readers)
+			run_read(w, list);
+		else
+			run_batch(w, list);
 
 		pthread_mutex_lock(&w->lock);
 		*w->done_tail = list;
 		while (*w->done_tail)
 			w->done_tail = &(*w->done_tail)->next;
-		w->busy = false;
+		w->busy--;
 		if (write(w->efd, &one, sizeof(one)) < 0)
 			ids_log_warn("scim: cannot wake the event loop");
 	}
@@ -169,14 +193,16 @@ run(void *arg)
 }
 
 int
-scim_writer_start(struct scim_service *svc, struct scim_writer **out)
+scim_worker_start(struct scim_service *svc, unsigned readers, struct scim_worker **out)
 {
-	struct scim_writer *w = calloc(1, sizeof(*w));
+	struct scim_worker *w = calloc(1, sizeof(*w));
+	unsigned n = readers ? (readers < MAX_READERS ? readers : MAX_READERS) : 1;
 	int r;
 
 	if (!w)
 		return -ENOMEM;
 	w->svc = svc;
+	w->readers = readers > 0;
 	w->efd = -1;
 	w->queue_tail = &w->queue;
 	w->done_tail = &w->done;
@@ -185,27 +211,29 @@ scim_writer_start(struct scim_service *svc, struct scim_writer **out)
 	w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->efd < 0) {
 		r = -errno;
-		scim_writer_free(w);
+		scim_worker_free(w);
 		return r;
 	}
-	r = pthread_create(&w->thread, NULL, run, w);
-	if (r) {
-		scim_writer_free(w);
-		return -r;
+	for (unsigned i = 0; i < n; i++) {
+		r = pthread_create(&w->threads[i], NULL, run, w);
+		if (r) {
+			scim_worker_free(w);
+			return -r;
+		}
+		w->n_threads++;
 	}
-	w->started = true;
 	*out = w;
 	return 0;
 }
 
 int
-scim_writer_fd(const struct scim_writer *w)
+scim_worker_fd(const struct scim_worker *w)
 {
 	return w->efd;
 }
 
 void
-scim_writer_submit(struct scim_writer *w, struct scim_job *j)
+scim_worker_submit(struct scim_worker *w, struct scim_job *j)
 {
 	j->next = NULL;
 	pthread_mutex_lock(&w->lock);
@@ -216,7 +244,7 @@ scim_writer_submit(struct scim_writer *w, struct scim_job *j)
 }
 
 struct scim_job *
-scim_writer_take_done(struct scim_writer *w)
+scim_worker_take_done(struct scim_worker *w)
 {
 	struct scim_job *list;
 	uint64_t count;
@@ -231,35 +259,36 @@ scim_writer_take_done(struct scim_writer *w)
 }
 
 bool
-scim_writer_idle(struct scim_writer *w)
+scim_worker_idle(struct scim_worker *w)
 {
 	bool idle;
 
 	pthread_mutex_lock(&w->lock);
-	idle = !w->queue && !w->busy && !w->done;
+	idle = !w->queue && w->busy == 0 && !w->done;
 	pthread_mutex_unlock(&w->lock);
 	return idle;
 }
 
 void
-scim_writer_stop(struct scim_writer *w)
+scim_worker_stop(struct scim_worker *w)
 {
-	if (!w || !w->started)
+	if (!w || !w->n_threads)
 		return;
 	pthread_mutex_lock(&w->lock);
 	w->stop = true;
-	pthread_cond_signal(&w->wake);
+	pthread_cond_broadcast(&w->wake);
 	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
-	w->started = false;
+	for (unsigned i = 0; i < w->n_threads; i++)
+		pthread_join(w->threads[i], NULL);
+	w->n_threads = 0;
 }
 
-struct scim_writer *
-scim_writer_free(struct scim_writer *w)
+struct scim_worker *
+scim_worker_free(struct scim_worker *w)
 {
 	if (!w)
 		return NULL;
-	scim_writer_stop(w);
+	scim_worker_stop(w);
 	while (w->done) {
 		struct scim_job *next = w->done->next;
 		scim_job_free(w->done);
