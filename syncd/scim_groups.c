@@ -104,16 +104,17 @@ struct change {
 	struct ids_txn *t;
 	const struct scim_req *rq;
 	const char *group_id;
-	char **touched; /* user ids to re-evaluate, NULL-terminated */
+	json_t *touched; /* user ids to re-evaluate: an object used as a set (keys), or NULL */
 	size_t skipped; /* unknown member ids skipped */
 };
 
 static int
 touch(struct change *c, const char *user_id)
 {
-	if (ids_strv_contains((const char *const *)c->touched, user_id))
-		return 0;
-	return ids_strv_push(&c->touched, user_id);
+	/* A set, not a list: a 10k-member push must not cost 10k² comparisons. */
+	if (!c->touched && !(c->touched = json_object()))
+		return -ENOMEM;
+	return json_object_set_new(c->touched, user_id, json_true()) < 0 ? -ENOMEM : 0;
 }
 
 /* Adds a member; an id that names no live user is skipped and logged, as IdPs expect. */
@@ -152,20 +153,45 @@ member_remove(void *data, const char *value, struct scim_err *e)
 	return r < 0 ? scim_fail_errno(e, r, NULL, "cannot remove the member") : 0;
 }
 
+/* A NULL-terminated vector that grows by doubling (ids_strv_push counts it each time). */
+struct id_list {
+	char **v;
+	size_t n, cap;
+};
+
 static int
 collect_cb(const char *id, size_t len, void *data)
 {
-	_cleanup_free_ char *s = strndup(id, len);
+	struct id_list *l = data;
 
-	return s ? ids_strv_push(data, s) : -ENOMEM;
+	if (l->n + 1 >= l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **grown = realloc(l->v, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		l->v = grown;
+		l->cap = cap;
+	}
+	l->v[l->n] = strndup(id, len);
+	if (!l->v[l->n])
+		return -ENOMEM;
+	l->v[++l->n] = NULL;
+	return 0;
 }
 
 /* The current member ids (a copy: removing while iterating would disturb the cursor). */
 static int
 members_of(struct ids_txn *t, const char *group_id, char ***out)
 {
-	*out = NULL;
-	return ids_member_foreach_of_group(t, group_id, collect_cb, out);
+	struct id_list l = {0};
+	int r = ids_member_foreach_of_group(t, group_id, collect_cb, &l);
+
+	if (r < 0) {
+		ids_strv_free(l.v);
+		l.v = NULL;
+	}
+	*out = l.v;
+	return r;
 }
 
 static int
@@ -220,6 +246,8 @@ static int
 sync_touched(struct change *c, bool all, struct scim_err *e)
 {
 	struct ids_identity_ctx ctx = {c->svc->cfg, c->svc->lf, c->rq->now, c->rq->actor};
+	const char *user_id;
+	json_t *unused;
 	int r = 0;
 
 	if (all) {
@@ -229,8 +257,10 @@ sync_touched(struct change *c, bool all, struct scim_err *e)
 			r = touch(c, ids[i]);
 		ids_strv_free(ids);
 	}
-	for (size_t i = 0; r == 0 && c->touched && c->touched[i]; i++) {
-		r = ids_policy_sync_scim(c->t, &ctx, c->touched[i], NULL);
+	json_object_foreach(c->touched, user_id, unused) {
+		if (r < 0)
+			break;
+		r = ids_policy_sync_scim(c->t, &ctx, user_id, NULL);
 		if (r == -ENOENT || r == -EPERM)
 			r = 0; /* a user deleted meanwhile, or inactive: nothing to grant */
 	}
@@ -240,7 +270,7 @@ sync_touched(struct change *c, bool all, struct scim_err *e)
 static void
 change_clear(struct change *c)
 {
-	ids_strv_free(c->touched);
+	json_decref(c->touched);
 	c->touched = NULL;
 }
 
@@ -365,15 +395,16 @@ put_group(struct scim_service *svc, struct ids_txn *t, const struct scim_req *rq
 	if (members) {
 		json_t *m;
 		size_t i;
-		r = members_of(t, id, &old);
-		for (size_t k = 0; r == 0 && old && old[k]; k++) {
-			bool kept = false;
-			json_array_foreach(members, i, m)
-				if (strcmp(json_string_value(json_object_get(m, "value")), old[k]) == 0)
-					kept = true;
-			if (!kept)
+		json_t *wanted = json_object(); /* the new member ids, as a set */
+		r = wanted ? members_of(t, id, &old) : -ENOMEM;
+		json_array_foreach(members, i, m)
+			if (r == 0 && json_object_set_new(wanted, json_string_value(json_object_get(m, "value")),
+							  json_true()) < 0)
+				r = -ENOMEM;
+		for (size_t k = 0; r == 0 && old && old[k]; k++)
+			if (!json_object_get(wanted, old[k]))
 				r = member_remove(&c, old[k], e);
-		}
+		json_decref(wanted);
 		json_array_foreach(members, i, m)
 			if (r == 0)
 				r = member_add(&c, json_string_value(json_object_get(m, "value")), m, e);
@@ -439,7 +470,13 @@ delete_group(struct scim_service *svc, struct ids_txn *t, const struct scim_req 
 
 	if (load_group(t, id, &g, e) < 0 || scim_check_if_match(rq, g->version, e) < 0)
 		return -1;
-	r = members_of(t, id, &c.touched);
+	{
+		char **ids = NULL;
+		r = members_of(t, id, &ids);
+		for (size_t i = 0; r == 0 && ids && ids[i]; i++)
+			r = touch(&c, ids[i]);
+		ids_strv_free(ids);
+	}
 	if (r == 0)
 		r = ids_group_del(t, id);
 	if (r < 0) {

@@ -290,16 +290,6 @@ host_ok(const char *host)
 	return true;
 }
 
-static void
-free_params(struct scim_req *rq)
-{
-	for (size_t i = 0; i < rq->n_params; i++) {
-		free(rq->params[i].key);
-		free(rq->params[i].value);
-	}
-	free(rq->params);
-}
-
 /* A decoded query component; NULL when it holds a NUL byte or memory ran out. */
 static char *
 decode_component(const char *s, size_t n)
@@ -458,7 +448,6 @@ on_request(struct evhttp_request *req, void *arg)
 {
 	struct scim_http *h = arg;
 	struct scim_req rq = {0};
-	struct scim_resp rs = {0};
 	struct scim_err e = {0};
 	struct timespec start;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
@@ -509,6 +498,8 @@ on_request(struct evhttp_request *req, void *arg)
 	if (r == 0 && !*path) {
 		free(path);
 		path = strdup("/");
+		if (!path)
+			r = scim_fail(&e, 500, NULL, "out of memory");
 	}
 	if (r == 0) {
 		rq.path = path;
@@ -530,8 +521,7 @@ on_request(struct evhttp_request *req, void *arg)
 	}
 	if (r < 0)
 		send_err(req, &e, line ? line : "", &start);
-	scim_resp_clear(&rs);
-	free_params(&rq);
+	scim_req_free_params(&rq);
 	json_decref(rq.body);
 }
 

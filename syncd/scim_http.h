@@ -2,7 +2,7 @@
 /*
  * idsyncd's HTTPS front end: TLS (OpenSSL through libevent), limits,
  * bearer-token authentication, request parsing into struct scim_req, write
- * handing writes to the store writer (scim_writer.h) and answering them
+ * handing writes to the store writer (scim_worker.h) and answering them
  * once durable, and response rendering in the SCIM error and resource formats.
  */
 #ifndef IDS_SCIM_HTTP_H

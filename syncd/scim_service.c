@@ -81,6 +81,18 @@ scim_resp_clear(struct scim_resp *rs)
 	*rs = (struct scim_resp){0};
 }
 
+void
+scim_req_free_params(struct scim_req *rq)
+{
+	for (size_t i = 0; i < rq->n_params; i++) {
+		free(rq->params[i].key);
+		free(rq->params[i].value);
+	}
+	free(rq->params);
+	rq->params = NULL;
+	rq->n_params = 0;
+}
+
 const char *
 scim_req_param(const struct scim_req *rq, const char *key)
 {

@@ -76,6 +76,9 @@ struct scim_resp {
 
 void scim_resp_clear(struct scim_resp *rs);
 
+/* Frees rq's params (decoded by the HTTP layer) and clears them. */
+void scim_req_free_params(struct scim_req *rq);
+
 /* The value of query parameter key (case-insensitive), or NULL. */
 const char *scim_req_param(const struct scim_req *rq, const char *key);
 

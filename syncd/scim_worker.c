@@ -37,11 +37,7 @@ scim_job_free(struct scim_job *j)
 {
 	if (!j)
 		return NULL;
-	for (size_t i = 0; i < j->rq.n_params; i++) {
-		free(j->rq.params[i].key);
-		free(j->rq.params[i].value);
-	}
-	free(j->rq.params);
+	scim_req_free_params(&j->rq);
 	free((char *)j->rq.path);
 	free((char *)j->rq.if_match);
 	free((char *)j->rq.base_url);
